@@ -1,0 +1,137 @@
+/**
+ * Every error a user can see, defined once. Codes are permanent: never rename or reuse one; mark a
+ * retired one `deprecated: true` and keep it. `docs/errors.md` lists every code (a test checks it).
+ * `kind: 'usage'` errors (bad flags, bad config) exit 2; `runtime` errors exit 1.
+ */
+export interface CatalogueEntry {
+  title: string;
+  message: string;
+  hint: string;
+  kind: 'usage' | 'runtime';
+  deprecated?: boolean;
+}
+
+export const CATALOGUE = {
+  CLI_USAGE: {
+    title: 'Command line not understood',
+    message: '{detail}',
+    hint: 'Run "yamori {command} --help" for the flags this verb takes.',
+    kind: 'usage',
+  },
+  CLI_BAD_VALUE: {
+    title: 'A flag has a value Yamori cannot use',
+    message: '{flag} "{value}" is not {expected}.',
+    hint: '{example}',
+    kind: 'usage',
+  },
+  CONFIG_NOT_FOUND: {
+    title: 'Config file not found',
+    message: 'The config file {path} does not exist.',
+    hint: 'Check the path given with --config or YAMORI_CONFIG, or leave both out to use the defaults.',
+    kind: 'usage',
+  },
+  CONFIG_YAML_INVALID: {
+    title: 'Config file is not valid YAML',
+    message: '{path} line {line}: {detail}',
+    hint: 'Fix the YAML syntax at that line, then run "yamori config check".',
+    kind: 'usage',
+  },
+  CONFIG_UNKNOWN_KEY: {
+    title: 'Unknown config key',
+    message: '{path} line {line}: "{key}" is not a config key.{suggestion}',
+    hint: 'See docs/configuration.md for every key, then run "yamori config check".',
+    kind: 'usage',
+  },
+  CONFIG_INVALID_VALUE: {
+    title: 'Config value has the wrong type or range',
+    message: '{path} line {line}: "{key}" {problem} (got {value}).',
+    hint: '{example} Then run "yamori config check".',
+    kind: 'usage',
+  },
+  CONFIG_ENV_INVALID: {
+    title: 'Environment override has a bad value',
+    message: 'Environment variable {name} sets "{key}", which {problem} (got "{value}").',
+    hint: 'Fix or unset {name}.',
+    kind: 'usage',
+  },
+  INPUT_NOT_FOUND: {
+    title: 'Input file not found',
+    message: 'Cannot read {path}: {reason}.',
+    hint: 'Check the path and that you may read the file.',
+    kind: 'runtime',
+  },
+  PCAP_UNKNOWN_FORMAT: {
+    title: 'Not a pcap or pcapng file',
+    message: '{source} is not a pcap or pcapng capture (it starts with bytes {magic}).',
+    hint: 'Give a file written by tcpdump, Wireshark or dumpcap; a gzip-compressed capture must be decompressed first (zcat FILE | yamori import pcap -).',
+    kind: 'runtime',
+  },
+  PCAP_TRUNCATED: {
+    title: 'Capture file ends in the middle of a record',
+    message: '{source} ends in the middle of a record at byte {offset}; the {packets} packets before it were imported.',
+    hint: 'The file was probably cut off while being written or copied. Nothing before byte {offset} was lost.',
+    kind: 'runtime',
+  },
+  PCAP_CORRUPT: {
+    title: 'Capture file has a corrupt record',
+    message: '{source} has a corrupt record at byte {offset}: {detail}. The {packets} packets before it were imported.',
+    hint: 'The file is damaged from this point on. Tools such as "pcapfix" or Wireshark\'s "editcap" can sometimes recover the rest.',
+    kind: 'runtime',
+  },
+  CAPTURE_TCPDUMP_MISSING: {
+    title: 'tcpdump is not installed',
+    message: 'Live capture needs tcpdump, and "{command}" could not be started: {reason}.',
+    hint: 'Install it (Debian/Ubuntu/Raspberry Pi OS: "apt-get install tcpdump"; OpenWrt: "opkg install tcpdump").',
+    kind: 'runtime',
+  },
+  CAPTURE_TCPDUMP_FAILED: {
+    title: 'tcpdump could not capture',
+    message: 'tcpdump on interface {interface} failed: {detail}',
+    hint: 'Check the interface name ("ip link"), that Yamori runs as root or with CAP_NET_RAW, and the --filter expression.',
+    kind: 'runtime',
+  },
+  STORE_OPEN_FAILED: {
+    title: 'Database cannot be opened',
+    message: 'Cannot open the database {path}: {detail}',
+    hint: 'Check the path (--db or YAMORI_DB) and its permissions. If another Yamori process holds the file, stop it or use its API.',
+    kind: 'runtime',
+  },
+  STORE_MIGRATION_FAILED: {
+    title: 'Database migration failed',
+    message: 'Migrating {path} to schema version {version} failed: {detail}. The database is unchanged at version {from}.',
+    hint: 'Restore from a copy if the file was damaged, or report this with the message above.',
+    kind: 'runtime',
+  },
+  STORE_TOO_NEW: {
+    title: 'Database was written by a newer Yamori',
+    message: '{path} has schema version {version}, newer than this Yamori knows ({known}).',
+    hint: 'Upgrade Yamori ("npm install -g yamori") or use another --db.',
+    kind: 'runtime',
+  },
+  STORE_WRITE_FAILED: {
+    title: 'Writing to the database failed',
+    message: 'Writing {what} to {path} failed: {detail}. The batch was not stored; earlier batches are intact.',
+    hint: 'Check free disk space and permissions, then run the command again.',
+    kind: 'runtime',
+  },
+  QUERY_INVALID: {
+    title: 'Query failed',
+    message: 'The query failed: {detail}',
+    hint: 'Check the SQL; "yamori db info" lists the tables and their columns.',
+    kind: 'usage',
+  },
+  QUERY_NOT_READ_ONLY: {
+    title: 'Query would change data',
+    message: '"yamori query" runs read-only statements, and this one is a {statement}.',
+    hint: 'Use SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, PIVOT or EXPLAIN.',
+    kind: 'usage',
+  },
+  INTERNAL: {
+    title: 'Unexpected internal error',
+    message: 'Something unexpected went wrong: {detail}',
+    hint: 'Run again with --debug for the stack, and report it with that output.',
+    kind: 'runtime',
+  },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof CATALOGUE;

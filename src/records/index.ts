@@ -1,0 +1,10 @@
+/**
+ * Shared record types: flows, DNS answers, devices, and time. Types and pure checks only.
+ *
+ * In: nothing. Out: the shapes every stage passes to the next.
+ * A leaf: imports nothing of ours, and every folder may import it.
+ */
+export * from './time.js';
+export * from './flow.js';
+export * from './dns.js';
+export * from './device.js';
