@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { isGrease } from './tls.js';
+
+export interface Ja3Input {
+  legacyVersion: number;
+  cipherSuites: readonly number[];
+  extensions: readonly number[];
+  supportedGroups: readonly number[];
+  ecPointFormats: readonly number[];
+}
+
+export interface Ja3 {
+  /** MD5 hex of `ja3String`. */
+  ja3: string;
+  ja3String: string;
+}
+
+export interface Ja3sInput {
+  legacyVersion: number;
+  cipherSuite: number;
+  extensions: readonly number[];
+}
+
+export interface Ja3s {
+  ja3s: string;
+  ja3sString: string;
+}
+
+function joinDecimal(values: readonly number[], skipGrease: boolean): string {
+  let text = '';
+  for (const value of values) {
+    if (skipGrease && isGrease(value)) continue;
+    text += text.length > 0 ? `-${value}` : `${value}`;
+  }
+  return text;
+}
+
+function md5Hex(text: string): string {
+  return createHash('md5').update(text, 'latin1').digest('hex');
+}
+
+/**
+ * Salesforce JA3 of a ClientHello: `SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats`,
+ * decimal values joined by `-`, GREASE values (RFC 8701) removed, an absent list left empty.
+ * The version is the ClientHello's legacy_version, as the reference implementation reads it.
+ */
+export function computeJa3(hello: Ja3Input): Ja3 {
+  const ja3String =
+    `${hello.legacyVersion},${joinDecimal(hello.cipherSuites, true)},${joinDecimal(hello.extensions, true)},` +
+    `${joinDecimal(hello.supportedGroups, true)},${joinDecimal(hello.ecPointFormats, false)}`;
+  return { ja3: md5Hex(ja3String), ja3String };
+}
+
+/** Salesforce JA3S of a ServerHello: `SSLVersion,Cipher,SSLExtension`. */
+export function computeJa3s(hello: Ja3sInput): Ja3s {
+  const ja3sString = `${hello.legacyVersion},${hello.cipherSuite},${joinDecimal(hello.extensions, true)}`;
+  return { ja3s: md5Hex(ja3sString), ja3sString };
+}
