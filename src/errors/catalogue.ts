@@ -66,15 +66,23 @@ export const CATALOGUE = {
     hint: 'Give a file written by tcpdump, Wireshark or dumpcap; a gzip-compressed capture must be decompressed first (zcat FILE | yamori import pcap -).',
     kind: 'runtime',
   },
+  PCAP_EMPTY: {
+    title: 'Capture input is empty',
+    message: '{source} is empty: it holds not even a capture file header.',
+    hint: 'Check that the file was written completely. When piping from tcpdump, check its own error message.',
+    kind: 'runtime',
+  },
   PCAP_TRUNCATED: {
     title: 'Capture file ends in the middle of a record',
-    message: '{source} ends in the middle of a record at byte {offset}; the {packets} packets before it were imported.',
+    message:
+      '{source} ends in the middle of a record at byte {offset}; the {packets} packets before it were imported.',
     hint: 'The file was probably cut off while being written or copied. Nothing before byte {offset} was lost.',
     kind: 'runtime',
   },
   PCAP_CORRUPT: {
     title: 'Capture file has a corrupt record',
-    message: '{source} has a corrupt record at byte {offset}: {detail}. The {packets} packets before it were imported.',
+    message:
+      '{source} has a corrupt record at byte {offset}: {detail}. The {packets} packets before it were imported.',
     hint: 'The file is damaged from this point on. Tools such as "pcapfix" or Wireshark\'s "editcap" can sometimes recover the rest.',
     kind: 'runtime',
   },
@@ -90,6 +98,12 @@ export const CATALOGUE = {
     hint: 'Check the interface name ("ip link"), that Yamori runs as root or with CAP_NET_RAW, and the --filter expression.',
     kind: 'runtime',
   },
+  CAPTURE_WRITE_FAILED: {
+    title: 'Capture file cannot be written',
+    message: 'Writing the capture {path} failed: {detail}',
+    hint: 'Check that the folder exists, that you may write there, and that the disk has space. The file may be incomplete: delete it and run the command again.',
+    kind: 'runtime',
+  },
   STORE_OPEN_FAILED: {
     title: 'Database cannot be opened',
     message: 'Cannot open the database {path}: {detail}',
@@ -98,7 +112,8 @@ export const CATALOGUE = {
   },
   STORE_MIGRATION_FAILED: {
     title: 'Database migration failed',
-    message: 'Migrating {path} to schema version {version} failed: {detail}. The database is unchanged at version {from}.',
+    message:
+      'Migrating {path} to schema version {version} failed: {detail}. The database is unchanged at version {from}.',
     hint: 'Restore from a copy if the file was damaged, or report this with the message above.',
     kind: 'runtime',
   },
@@ -110,7 +125,8 @@ export const CATALOGUE = {
   },
   STORE_WRITE_FAILED: {
     title: 'Writing to the database failed',
-    message: 'Writing {what} to {path} failed: {detail}. The batch was not stored; earlier batches are intact.',
+    message:
+      'Writing {what} to {path} failed: {detail}. The batch was not stored; earlier batches are intact.',
     hint: 'Check free disk space and permissions, then run the command again.',
     kind: 'runtime',
   },
@@ -124,6 +140,18 @@ export const CATALOGUE = {
     title: 'Query would change data',
     message: '"yamori query" runs read-only statements, and this one is a {statement}.',
     hint: 'Use SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, PIVOT or EXPLAIN.',
+    kind: 'usage',
+  },
+  QUERY_MULTIPLE_STATEMENTS: {
+    title: 'Query holds more than one statement',
+    message: 'The query holds {count} statements separated by ";"; "yamori query" runs exactly one.',
+    hint: 'Run each statement on its own, or combine them into one SELECT (WITH ... SELECT, UNION ALL).',
+    kind: 'usage',
+  },
+  FLOW_HOME_NETWORK_INVALID: {
+    title: 'A home network is not a CIDR',
+    message: 'The home network "{value}" is not an IPv4 or IPv6 CIDR.',
+    hint: 'Write each entry of home_networks as an address and prefix length, e.g. "192.168.1.0/24" or "fd00:1::/64", then run "yamori config check".',
     kind: 'usage',
   },
   INTERNAL: {

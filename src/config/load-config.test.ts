@@ -1,0 +1,99 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { YamoriError } from '../errors/index.js';
+import { DEFAULT_HOME_NETWORKS } from './config-keys.js';
+import { loadConfig } from './load-config.js';
+
+function writeConfig(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'yamori-config-'));
+  const path = join(dir, 'yamori.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function errorOf(fn: () => unknown): YamoriError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof YamoriError) return error;
+    throw error;
+  }
+  throw new Error('expected a YamoriError');
+}
+
+describe('loadConfig', () => {
+  it('gives documented defaults when there is no file', () => {
+    const config = loadConfig({ path: null, env: {} });
+    expect(config.homeNetworks).toEqual(DEFAULT_HOME_NETWORKS);
+    expect(config.flow.maxFlows).toBe(1_000_000);
+    expect(config.store.database.path).toMatch(/yamori\.duckdb$/);
+    expect(Object.isFrozen(config.flow)).toBe(true);
+  });
+
+  it('reads nested keys and hands the shared ones to the flow section', () => {
+    const path = writeConfig('sensor: attic\nhome_networks: [192.168.7.0/24]\nflow:\n  max_flows: 5000\n');
+    const config = loadConfig({ path, env: {} });
+    expect(config.flow.sensor).toBe('attic');
+    expect(config.flow.homeNetworks).toEqual(['192.168.7.0/24']);
+    expect(config.flow.maxFlows).toBe(5000);
+  });
+
+  it('rejects an unknown key with its line and the nearest valid name', () => {
+    const path = writeConfig('sensor: a\nflow:\n  max_flow: 10\n');
+    const error = errorOf(() => loadConfig({ path, env: {} }));
+    expect(error.code).toBe('CONFIG_UNKNOWN_KEY');
+    expect(error.message).toContain('line 3');
+    expect(error.message).toContain('"flow.max_flow"');
+    expect(error.message).toContain('Did you mean "flow.max_flows"?');
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('rejects a value of the wrong type, naming the key and line and showing an example', () => {
+    const path = writeConfig('flow:\n  tcp_idle_timeout_s: soon\n');
+    const error = errorOf(() => loadConfig({ path, env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID_VALUE');
+    expect(error.message).toBe(
+      `${path} line 2: "flow.tcp_idle_timeout_s" must be a whole number (got soon).`,
+    );
+    expect(error.hint).toContain('tcp_idle_timeout_s: 300');
+  });
+
+  it('rejects a network that is not CIDR', () => {
+    const path = writeConfig('home_networks: [192.168.1.0/33]\n');
+    expect(errorOf(() => loadConfig({ path, env: {} })).message).toContain('"192.168.1.0/33"');
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const path = writeConfig('sensor: a\nflow: [\n');
+    const error = errorOf(() => loadConfig({ path, env: {} }));
+    expect(error.code).toBe('CONFIG_YAML_INVALID');
+    expect(error.message).toMatch(/line \d/);
+  });
+
+  it('names a missing file', () => {
+    expect(errorOf(() => loadConfig({ path: '/nonexistent/y.yaml', env: {} })).code).toBe('CONFIG_NOT_FOUND');
+  });
+
+  it('lets the environment override the file and flags override both', () => {
+    const path = writeConfig('database:\n  path: /from/file.duckdb\nflow:\n  max_flows: 5000\n');
+    const env = { YAMORI_DB: '/from/env.duckdb', YAMORI_FLOW_MAX_FLOWS: '7000' };
+    const config = loadConfig({ path, env });
+    expect(config.store.database.path).toBe('/from/env.duckdb');
+    expect(config.flow.maxFlows).toBe(7000);
+    const flagged = loadConfig({ path, env, overrides: { 'database.path': '/from/flag.duckdb' } });
+    expect(flagged.store.database.path).toBe('/from/flag.duckdb');
+  });
+
+  it('names the environment variable when its value is bad', () => {
+    const error = errorOf(() => loadConfig({ path: null, env: { YAMORI_FLOW_MAX_FLOWS: 'lots' } }));
+    expect(error.code).toBe('CONFIG_ENV_INVALID');
+    expect(error.message).toContain('YAMORI_FLOW_MAX_FLOWS');
+  });
+
+  it('accepts the commented sample config in the repository', () => {
+    const config = loadConfig({ path: join(process.cwd(), 'yamori.example.yaml'), env: {} });
+    expect(config.sensor).toBe('home-router');
+  });
+});
