@@ -63,7 +63,7 @@ export const CATALOGUE = {
   PCAP_UNKNOWN_FORMAT: {
     title: 'Not a pcap or pcapng file',
     message: '{source} is not a pcap or pcapng capture (it starts with bytes {magic}).',
-    hint: 'Give a file written by tcpdump, Wireshark or dumpcap; a gzip-compressed capture must be decompressed first (zcat FILE | yamori import pcap -).',
+    hint: 'Give a pcap or pcapng file written by tcpdump, Wireshark or dumpcap (gzip-compressed is fine). Other formats can be converted with "editcap -F pcapng IN OUT".',
     kind: 'runtime',
   },
   PCAP_EMPTY: {
