@@ -24,3 +24,18 @@ export {
   type LiveCaptureStats,
 } from './live-capture.js';
 export type { SpawnFn } from './tcpdump-process.js';
+export { generateHomeNetworkCapture, type HomeNetworkCaptureOptions } from './sample/home-network.js';
+export {
+  HOME_NETWORK_DEVICES,
+  HOME_NETWORK_LAYOUT,
+  SAMPLE_INDICATORS,
+  type HomeNetworkDevice,
+} from './sample/home-network-devices.js';
+export { generateBulkTraffic, type BulkTrafficOptions } from './sample/bulk-traffic.js';
+export {
+  writePcapFile,
+  createPcapWriter,
+  type PcapWriter,
+  type PcapWriterOptions,
+  type TimedFrame,
+} from './sample/pcap-writer.js';
