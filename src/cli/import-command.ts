@@ -41,7 +41,12 @@ export async function importPcapFiles(ctx: CliContext, files: string[]): Promise
   let stats: PipelineStats | null = null;
   let stoppedEarly: ImportSummary['stoppedEarly'] = null;
   await withStore(config, async (store) => {
-    const pipeline = createPacketPipeline(config, { store, log: ctx.log });
+    const pipeline = createPacketPipeline(config, {
+      store,
+      log: ctx.log,
+      onWritten: (s) =>
+        ctx.log.debug('batch written', { flows_total: s.flowsWritten, dns_total: s.dnsWritten }),
+    });
     const progress = createProgressLine(ctx.output.err, ctx.output.isTerminal, ctx.now);
     try {
       for (const [index, file] of files.entries()) {

@@ -15,7 +15,7 @@ export const CATALOGUE = {
   CLI_USAGE: {
     title: 'Command line not understood',
     message: '{detail}',
-    hint: 'Run "yamori {command} --help" for the flags this verb takes.',
+    hint: 'Run "{command} --help" for the flags and arguments it takes.',
     kind: 'usage',
   },
   CLI_BAD_VALUE: {

@@ -1,0 +1,114 @@
+import { createLiveCapture } from '../capture/index.js';
+import { createPacketPipeline } from '../daemon/index.js';
+import { YamoriError } from '../errors/index.js';
+import { withStore } from './open-store.js';
+import { formatCount, line, printJsonLines } from './output.js';
+import { parsePositiveInteger } from './parse-time.js';
+import { createProgressLine } from './progress-line.js';
+import type { Register } from './run-cli.js';
+
+interface CaptureOptions {
+  interface?: string;
+  filter?: string;
+  snaplen?: string;
+  json?: boolean;
+}
+
+export const registerCaptureCommand: Register = (program, context) => {
+  program
+    .command('capture')
+    .description('capture live traffic with tcpdump and store flows until Ctrl-C or SIGTERM')
+    .option('-i, --interface <name>', 'interface to capture on (config: capture.interface)')
+    .option('-f, --filter <bpf>', 'BPF filter in tcpdump syntax (config: capture.filter)')
+    .option('-s, --snaplen <bytes>', 'bytes kept of each packet (config: capture.snaplen)')
+    .option('--json', 'print the final summary as JSON')
+    .action(async (options: CaptureOptions) => {
+      const ctx = context();
+      const config = ctx.config();
+      const captureConfig = {
+        ...config.capture,
+        interface: options.interface ?? config.capture.interface,
+        filter: options.filter ?? config.capture.filter,
+        snaplen: options.snaplen
+          ? parsePositiveInteger('--snaplen', options.snaplen, 262_144)
+          : config.capture.snaplen,
+      };
+      if (!captureConfig.interface) {
+        throw new YamoriError('CLI_USAGE', {
+          detail: 'No interface to capture on: give --interface or set capture.interface in the config.',
+          command: 'capture',
+        });
+      }
+      await withStore(config, async (store) => {
+        const pipeline = createPacketPipeline(config, {
+          store,
+          log: ctx.log,
+          onWritten: (s) =>
+            ctx.log.debug('batch written', { flows_total: s.flowsWritten, dns_total: s.dnsWritten }),
+        });
+        const live = createLiveCapture(captureConfig, {
+          onWarning: (message, fields) => ctx.log.warn(message, fields),
+        });
+        await live.start();
+        if (!ctx.output.quiet) {
+          ctx.log.info('capturing', {
+            interface: captureConfig.interface,
+            filter: captureConfig.filter ?? 'none',
+          });
+        }
+        let stopping = false;
+        const stop = (): void => {
+          if (stopping) return;
+          stopping = true;
+          live
+            .stop()
+            .catch((error: unknown) => ctx.log.error('stopping tcpdump failed', { error: String(error) }));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const progress = createProgressLine(ctx.output.err, ctx.output.isTerminal, ctx.now);
+        const timer = setInterval(() => {
+          pipeline
+            .tick(ctx.now() * 1000)
+            .then(() => pipeline.flush())
+            .catch((error: unknown) =>
+              ctx.log.warnLimited('writing flows failed; will retry', { error: String(error) }),
+            );
+        }, config.store.flushIntervalMs);
+        try {
+          for await (const batch of live.packets()) {
+            await pipeline.ingest(batch);
+            const s = pipeline.stats();
+            progress.update(s.packets, s.bytes, null, s.flowsWritten + s.liveFlows);
+          }
+        } finally {
+          clearInterval(timer);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          progress.done();
+          await pipeline.finish();
+        }
+        const s = pipeline.stats();
+        const captureStats = live.stats();
+        const summary = {
+          interface: captureConfig.interface,
+          packets: s.packets,
+          flows: s.flowsWritten,
+          dnsAnswers: s.dnsWritten,
+          malformed: s.malformed,
+          kernelDrops: captureStats.kernelDrops,
+          interfaceDrops: captureStats.ifDrops,
+          tcpdumpRestarts: captureStats.restarts,
+        };
+        if (options.json) printJsonLines(ctx.output.out, [summary]);
+        else if (!ctx.output.quiet) {
+          line(
+            ctx.output.out,
+            `captured ${formatCount(s.packets)} packets on ${captureConfig.interface}: ${formatCount(s.flowsWritten)} flows, ` +
+              `${formatCount(s.dnsWritten)} DNS answers, ${formatCount(s.malformed)} malformed; ` +
+              `kernel dropped ${formatCount(captureStats.kernelDrops)}, tcpdump restarted ${captureStats.restarts} times`,
+          );
+        }
+      });
+    });
+};
