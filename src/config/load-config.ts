@@ -67,7 +67,7 @@ function readFile(path: string, values: Flat): void {
       example: 'Start the file with a key, e.g. "sensor: attic-router".',
     });
   }
-  walk(doc.contents.items as Pair[], '', path, values, lineOf);
+  walk(doc.contents.items, '', path, values, lineOf);
 }
 
 function walk(
@@ -104,7 +104,7 @@ function walk(
         ),
       );
     } else if (isSection && isMap(valueNode)) {
-      walk(valueNode.items as Pair[], dotted + '.', file, values, lineOf);
+      walk(valueNode.items, dotted + '.', file, values, lineOf);
     } else if (isSection) {
       throw new YamoriError('CONFIG_INVALID_VALUE', {
         path: file,
