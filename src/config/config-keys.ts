@@ -8,7 +8,10 @@ import { join } from 'node:path';
 export type KeyType =
   | { kind: 'string'; nullable?: boolean }
   | { kind: 'integer'; min: number; max: number }
-  | { kind: 'cidr-list' };
+  | { kind: 'cidr-list' }
+  | { kind: 'boolean' }
+  | { kind: 'feeds' }
+  | { kind: 'allowlist' };
 
 export interface ConfigKey {
   /** Dotted YAML path, snake_case. */
@@ -177,5 +180,71 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description:
       'First wait before restarting a tcpdump that died; it doubles on each failure up to a minute.',
     example: 'capture:\n  restart_delay_ms: 1000',
+  },
+  {
+    path: 'intel.feeds',
+    type: { kind: 'feeds' },
+    default: () => ({}),
+    description:
+      'Feeds by name: turn built-in feeds on or off and change their settings, or define your own (url, format, type, schedule, threat, malware, confidence, licence, options, auth_header, auth_value). "yamori feeds list" shows them all.',
+    example:
+      'intel:\n  feeds:\n    feodo: { enabled: true, schedule: 30m }\n    tor-exits: { enabled: false }\n    my-blocklist:\n      url: https://example.org/bad-domains.txt\n      format: text-list\n      type: domain\n      threat: phishing\n      schedule: 6h',
+  },
+  {
+    path: 'intel.allowlist',
+    type: { kind: 'allowlist' },
+    default: () => [],
+    description:
+      'Addresses, networks, domains (with their subdomains) or URLs that must never alert, with the reason. Added to the built-in list of public resolvers, large CDNs and private and reserved ranges.',
+    example:
+      'intel:\n  allowlist:\n    - { value: 192.0.2.10, reason: our VPN endpoint }\n    - printer-updates.example.com',
+  },
+  {
+    path: 'intel.grace_period_h',
+    type: { kind: 'integer', min: 0, max: 8_760 },
+    default: () => 24,
+    description:
+      'Hours an indicator still counts for matching after it left its feed (feeds drop and re-add entries).',
+    example: 'intel:\n  grace_period_h: 24',
+  },
+  {
+    path: 'intel.fetch_timeout_s',
+    type: { kind: 'integer', min: 1, max: 3_600 },
+    default: () => 120,
+    description: 'A feed download that takes longer, or stalls, is abandoned and retried.',
+    example: 'intel:\n  fetch_timeout_s: 120',
+  },
+  {
+    path: 'intel.max_feed_bytes',
+    type: { kind: 'integer', min: 1_024, max: 4_294_967_296 },
+    default: () => 268_435_456,
+    description: 'Largest feed body accepted, after decompression (default 256 MiB).',
+    example: 'intel:\n  max_feed_bytes: 268435456',
+  },
+  {
+    path: 'intel.fetch_retries',
+    type: { kind: 'integer', min: 0, max: 10 },
+    default: () => 3,
+    description: 'Retries (with growing waits) after a network error or a 5xx/429 answer.',
+    example: 'intel:\n  fetch_retries: 3',
+  },
+  {
+    path: 'intel.abusech_auth_key',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      'abuse.ch Auth-Key (free, from auth.abuse.ch), sent to the abuse.ch feeds. Secret: never logged.',
+    example: 'intel:\n  abusech_auth_key: null   # better: set ABUSECH_AUTH_KEY in the environment',
+    env: 'ABUSECH_AUTH_KEY',
+    secret: true,
+  },
+  {
+    path: 'intel.otx_api_key',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description: 'AlienVault OTX API key, for the pulses you subscribe to. Secret: never logged.',
+    example: 'intel:\n  otx_api_key: null   # better: set OTX_API_KEY in the environment',
+    env: 'OTX_API_KEY',
+    secret: true,
   },
 ];

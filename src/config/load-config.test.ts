@@ -97,3 +97,46 @@ describe('loadConfig', () => {
     expect(config.sensor).toBe('home-router');
   });
 });
+
+describe('loadConfig intel section', () => {
+  it('reads feed overrides and user feeds with durations in seconds', () => {
+    const path = writeConfig(
+      'intel:\n  feeds:\n    feodo: { enabled: false }\n    mine:\n      url: https://example.org/x.txt\n      format: text-list\n      schedule: 6h\n',
+    );
+    const config = loadConfig({ path, env: {} });
+    expect(config.intel.feeds['feodo']).toEqual({ enabled: false });
+    expect(config.intel.feeds['mine']).toEqual({
+      url: 'https://example.org/x.txt',
+      format: 'text-list',
+      schedule: 21_600,
+    });
+  });
+
+  it('names the feed setting and its line when a feed field is wrong', () => {
+    const path = writeConfig(
+      'intel:\n  feeds:\n    mine:\n      url: https://example.org/x\n      shedule: 6h\n',
+    );
+    const error = errorOf(() => loadConfig({ path, env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID_VALUE');
+    expect(error.message).toContain('line 5');
+    expect(error.message).toContain(
+      '"intel.feeds.mine.shedule" is not a feed setting (did you mean "schedule"?)',
+    );
+  });
+
+  it('rejects an allow-list entry that is neither address, network, domain nor URL', () => {
+    const path = writeConfig(
+      'intel:\n  allowlist:\n    - 1.2.3.4\n    - { value: "not valid!", reason: x }\n',
+    );
+    const error = errorOf(() => loadConfig({ path, env: {} }));
+    expect(error.message).toContain('"intel.allowlist[1]"');
+    expect(error.message).toContain('line 4');
+  });
+
+  it('takes API keys from the environment and redacts them in the shown config', async () => {
+    const config = loadConfig({ path: null, env: { OTX_API_KEY: 'sekret' } });
+    expect(config.intel.otxApiKey).toBe('sekret');
+    const { configForDisplay } = await import('./load-config.js');
+    expect(JSON.stringify(configForDisplay(config))).not.toContain('sekret');
+  });
+});

@@ -5,6 +5,7 @@ import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 import { parseCidr } from './cidr.js';
 import type { YamoriConfig } from './schema.js';
 import { nearestName } from './nearest-name.js';
+import { checkAllowlist, checkFeeds } from './structured-values.js';
 
 export interface LoadConfigOptions {
   /** Path of the YAML file; null loads defaults and environment only. */
@@ -92,11 +93,11 @@ function walk(
         coerce(
           key,
           raw,
-          (problem, shown) =>
+          (problem, shown, subKey) =>
             new YamoriError('CONFIG_INVALID_VALUE', {
               path: file,
-              line: lineOf(valueNode ?? keyNode),
-              key: dotted,
+              line: lineOf(subKey ? nodeAt(valueNode, subKey.slice(dotted.length)) : (valueNode ?? keyNode)),
+              key: subKey ?? dotted,
               problem,
               value: shown,
               example: `For example:\n${key.example}`,
@@ -127,6 +128,29 @@ function walk(
   }
 }
 
+/** The node at ".a.b" or "[2]" below `node`, for the line of a nested problem; `node` itself if absent. */
+function nodeAt(node: Node | null, subPath: string): Node | null {
+  const parts = [...subPath.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : m[1]!,
+  );
+  let current: unknown = node;
+  for (const part of parts) {
+    if (isMap(current)) {
+      const pair = current.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(part),
+      );
+      if (!pair) break;
+      current =
+        typeof parts[parts.length - 1] === 'string' && part === parts[parts.length - 1]
+          ? pair.key
+          : pair.value;
+    } else if (isSeq(current) && typeof part === 'number') {
+      current = current.items[part] ?? current;
+    } else break;
+  }
+  return (current as Node | null) ?? node;
+}
+
 function envName(key: ConfigKey): string {
   return 'YAMORI_' + key.path.replace(/\./g, '_').toUpperCase();
 }
@@ -154,11 +178,21 @@ function readEnvironment(env: NodeJS.ProcessEnv, values: Flat): void {
 function coerce(
   key: ConfigKey,
   raw: unknown,
-  fail: (problem: string, shown: string) => YamoriError,
+  fail: (problem: string, shown: string, subKey?: string) => YamoriError,
 ): unknown {
   const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
   const type = key.type;
   switch (type.kind) {
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === 'false') return raw === 'true';
+      throw fail('must be true or false', shown);
+    case 'feeds':
+    case 'allowlist': {
+      const checked = type.kind === 'feeds' ? checkFeeds(raw, key.path) : checkAllowlist(raw, key.path);
+      if (checked.ok) return checked.value;
+      throw fail(checked.problem, shown.length > 80 ? shown.slice(0, 77) + '...' : shown, checked.key);
+    }
     case 'string':
       if (raw === null && type.nullable) return null;
       if (typeof raw === 'string' && raw.length > 0) return raw;
@@ -211,6 +245,17 @@ function build(values: Flat): YamoriConfig {
       maxFlows: get<number>('flow.max_flows'),
       dnsNameMaxAgeS: get<number>('flow.dns_name_max_age_s'),
     },
+    intel: {
+      feeds: get<YamoriConfig['intel']['feeds']>('intel.feeds'),
+      allowlist: get<YamoriConfig['intel']['allowlist']>('intel.allowlist'),
+      gracePeriodH: get<number>('intel.grace_period_h'),
+      fetchTimeoutS: get<number>('intel.fetch_timeout_s'),
+      maxFeedBytes: get<number>('intel.max_feed_bytes'),
+      fetchRetries: get<number>('intel.fetch_retries'),
+      abusechAuthKey: get<string | null>('intel.abusech_auth_key'),
+      otxApiKey: get<string | null>('intel.otx_api_key'),
+      homeNetworks,
+    },
     capture: {
       interface: get<string | null>('capture.interface'),
       filter: get<string | null>('capture.filter'),
@@ -251,10 +296,18 @@ export function configForDisplay(config: YamoriConfig): Record<string, unknown> 
     'capture.tcpdump_path': config.capture.tcpdumpPath,
     'capture.drop_privileges_to': config.capture.dropPrivilegesTo,
     'capture.restart_delay_ms': config.capture.restartDelayMs,
+    'intel.feeds': redactFeeds(config.intel.feeds),
+    'intel.allowlist': config.intel.allowlist,
+    'intel.grace_period_h': config.intel.gracePeriodH,
+    'intel.fetch_timeout_s': config.intel.fetchTimeoutS,
+    'intel.max_feed_bytes': config.intel.maxFeedBytes,
+    'intel.fetch_retries': config.intel.fetchRetries,
+    'intel.abusech_auth_key': config.intel.abusechAuthKey,
+    'intel.otx_api_key': config.intel.otxApiKey,
   };
   const nested: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
-    const value = key.secret ? '[redacted]' : flat[key.path];
+    const value = key.secret && flat[key.path] !== null ? '[redacted]' : flat[key.path];
     const parts = key.path.split('.');
     let target = nested;
     for (const part of parts.slice(0, -1)) {
@@ -264,4 +317,12 @@ export function configForDisplay(config: YamoriConfig): Record<string, unknown> 
     target[parts[parts.length - 1]!] = value;
   }
   return nested;
+}
+
+function redactFeeds(feeds: YamoriConfig['intel']['feeds']): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [name, feed] of Object.entries(feeds)) {
+    shown[name] = feed.authValue === undefined ? feed : { ...feed, authValue: '[redacted]' };
+  }
+  return shown;
 }

@@ -48,10 +48,53 @@ export interface CaptureConfig {
   restartDelayMs: number;
 }
 
+/** A feed's settings from the config: overrides of a built-in feed, or a whole user-defined feed. */
+export interface FeedConfig {
+  enabled?: boolean;
+  url?: string;
+  /** Parser name (text-list, csv-mapped, stix21, feodo-csv, …). */
+  format?: string;
+  /** Seconds between updates. */
+  schedule?: number;
+  /** Indicator type for formats that cannot tell (a text list of domains). */
+  type?: string;
+  threat?: string;
+  malware?: string;
+  confidence?: number;
+  licence?: string;
+  options?: Record<string, unknown>;
+  /** An HTTP header the feed needs for access, and its value (secret). */
+  authHeader?: string;
+  authValue?: string;
+}
+
+export interface AllowlistEntryConfig {
+  /** An address, network (CIDR), domain (its subdomains too) or URL. */
+  value: string;
+  reason: string;
+}
+
+export interface IntelConfig {
+  feeds: Record<string, FeedConfig>;
+  allowlist: AllowlistEntryConfig[];
+  /** Hours an indicator stays valid for matching after it left its feed. */
+  gracePeriodH: number;
+  fetchTimeoutS: number;
+  maxFeedBytes: number;
+  fetchRetries: number;
+  /** abuse.ch Auth-Key (free account at auth.abuse.ch); sent to abuse.ch feeds. */
+  abusechAuthKey: string | null;
+  /** AlienVault OTX API key, for subscribed pulses. */
+  otxApiKey: string | null;
+  /** Home networks, so an indicator inside them never alerts. */
+  homeNetworks: string[];
+}
+
 export interface YamoriConfig {
   sensor: string;
   homeNetworks: string[];
   store: StoreConfig;
   flow: FlowTableConfig;
   capture: CaptureConfig;
+  intel: IntelConfig;
 }

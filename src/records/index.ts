@@ -8,3 +8,4 @@ export * from './time.js';
 export * from './flow.js';
 export * from './dns.js';
 export * from './device.js';
+export * from './indicator.js';
