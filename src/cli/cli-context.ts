@@ -18,6 +18,11 @@ export interface CliContext {
   now: () => number;
   log: Logger;
   config(): YamoriConfig;
+  /**
+   * The exit status when the verb returns without throwing: a verb that did its work but hit a runtime
+   * problem it already reported (a capture cut off mid-record) sets 1.
+   */
+  exitCode: 0 | 1;
 }
 
 export interface CliIo {
@@ -47,6 +52,7 @@ export function createCliContext(globals: GlobalOptions, io: CliIo): CliContext 
     env,
     now: io.now ?? Date.now,
     log,
+    exitCode: 0,
     config() {
       config ??= loadConfig({
         path: globals.config ?? (env['YAMORI_CONFIG'] || null),

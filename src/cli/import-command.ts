@@ -27,9 +27,11 @@ export const registerImportCommand: Register = (program, context) => {
     .argument('<files...>', 'capture files')
     .option('--json', 'print the summary as JSON')
     .action(async (files: string[], options: { json?: boolean }) => {
-      const summary = await importPcapFiles(context(), files);
-      printSummary(context(), summary, options.json ?? false);
-      if (summary.stoppedEarly) process.exitCode = 1;
+      const ctx = context();
+      const summary = await importPcapFiles(ctx, files);
+      printSummary(ctx, summary, options.json ?? false);
+      // main.ts sets process.exitCode from runCli's result, so the status goes through the context.
+      if (summary.stoppedEarly) ctx.exitCode = 1;
     });
 };
 

@@ -62,7 +62,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return context?.exitCode ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (
