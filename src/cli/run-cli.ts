@@ -7,6 +7,8 @@ import { registerDbCommand } from './db-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDevicesCommand } from './devices-command.js';
 import { registerDnsCommand } from './dns-command.js';
+import { registerFeedsCommand } from './feeds-command.js';
+import { registerIntelCommand } from './intel-command.js';
 import { registerFlowsCommand } from './flows-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerQueryCommand } from './query-command.js';
@@ -23,6 +25,8 @@ const VERBS: Register[] = [
   registerFlowsCommand,
   registerDevicesCommand,
   registerDnsCommand,
+  registerFeedsCommand,
+  registerIntelCommand,
   registerQueryCommand,
   registerDbCommand,
   registerConfigCommand,

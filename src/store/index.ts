@@ -2,7 +2,9 @@
  * The database: schema and migrations, batched durable writes, typed readers and read-only queries.
  * One backend per engine behind the `Store` interface: DuckDB (embedded, the default) now.
  *
- * In: flow, DNS and device records from the pipelines; filters and SQL from readers. Out: stored rows.
+ * In: flow, DNS and device records from the pipelines; indicator snapshots, feed runs and the
+ * allow-list from intel/; filters and SQL from readers. Out: stored rows, indicator lookups and the
+ * views detection reads (`flow_logs`, `indicator_validity`, `abusech_feodo`, …).
  * A write resolves only once its whole batch is durable; a failed batch stores nothing.
  * Called by every stage that keeps or reads data; imports config/ and the leaves.
  */
@@ -18,6 +20,14 @@ export type {
   DbInfo,
   MigrationResult,
   StoredDnsRecord,
+  FeedSnapshotResult,
+  FeedRun,
+  FeedState,
+  AllowlistEntry,
+  IndicatorFilter,
+  ListingPeriod,
+  IndicatorMatch,
+  FeedIndicatorStats,
 } from './store.js';
 export {
   openDuckDbStore,

@@ -5,6 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FLOW_LOG_COLUMNS, type EpochMicros, type FlowRecord } from '../records/index.js';
+import { describeFeedStoreContract } from './feed-store.contract.js';
+import { describeIndicatorMatchContract } from './indicator-match.contract.js';
+import { describeIndicatorContract } from './indicator-store.contract.js';
 import type { FlowFilter, Store } from './store.js';
 import { buildDeviceObservation, buildDnsRecord, buildFlow, TEST_EPOCH } from './testing.js';
 
@@ -485,6 +488,9 @@ export function describeStoreContract(backend: string, open: OpenStore): void {
       await expect(store.listFlows()).rejects.toMatchObject({ code: 'INTERNAL' });
     });
   });
+  describeIndicatorContract(backend, open);
+  describeIndicatorMatchContract(backend, open);
+  describeFeedStoreContract(backend, open);
 }
 
 function sortById<T extends { id: string }>(flows: T[]): T[] {

@@ -3,7 +3,13 @@
  * in-memory store. Not shipped (tsconfig.build.json leaves testing.ts out).
  */
 import { randomUUID } from 'node:crypto';
-import type { DeviceObservation, DnsRecord, EpochMicros, FlowRecord } from '../records/index.js';
+import type {
+  DeviceObservation,
+  DnsRecord,
+  EpochMicros,
+  FlowRecord,
+  IndicatorDraft,
+} from '../records/index.js';
 import { openDuckDbStore, type DuckDbStoreDeps } from './duckdb/duckdb-store.js';
 import type { Store } from './store.js';
 
@@ -80,6 +86,34 @@ export function buildDeviceObservation(overrides: Partial<DeviceObservation> = {
     vendorClass: null,
     service: null,
     sensor: 'home',
+    ...overrides,
+  };
+}
+
+/** A Feodo-style C2 address, 203.0.113.9:443 (QakBot), first seen by the source at TEST_EPOCH; override any field. */
+export function buildIndicatorDraft(overrides: Partial<IndicatorDraft> = {}): IndicatorDraft {
+  return {
+    type: 'ipv4',
+    value: '203.0.113.9',
+    port: 443,
+    threat: 'botnet_cc',
+    malwareFamily: 'QakBot',
+    confidence: 75,
+    tags: ['c2'],
+    reference: 'https://feodotracker.abuse.ch/browse/host/203.0.113.9/',
+    sourceFirstSeenAt: TEST_EPOCH,
+    sourceLastSeenAt: null,
+    validFrom: null,
+    validUntil: null,
+    revoked: false,
+    raw: {
+      first_seen_utc: '2024-01-15 12:00:00',
+      dst_ip: '203.0.113.9',
+      dst_port: '443',
+      c2_status: 'online',
+      last_online: '2024-01-15',
+      malware: 'QakBot',
+    },
     ...overrides,
   };
 }

@@ -9,14 +9,23 @@ import type {
   DnsRecord,
   EpochMicros,
   FlowRecord,
+  Indicator,
+  IndicatorDraft,
   StoredFlow,
 } from '../../records/index.js';
 import { loadOuiVendorLookup } from '../oui-vendor.js';
 import type {
+  AllowlistEntry,
   DbInfo,
   DeviceFilter,
   DnsFilter,
+  FeedIndicatorStats,
+  FeedRun,
+  FeedSnapshotResult,
+  FeedState,
   FlowFilter,
+  IndicatorFilter,
+  IndicatorMatch,
   MigrationResult,
   QueryParam,
   QueryResult,
@@ -29,7 +38,11 @@ import { readDbInfo } from './db-info.js';
 import { readDevices } from './device-reader.js';
 import { readDns } from './dns-reader.js';
 import { errorMessage } from './duckdb-values.js';
+import { insertFeedRun, readFeedRuns, readFeedState, saveFeedState } from './feed-runs.js';
 import { countFlows, readFlows } from './flow-reader.js';
+import { replaceAllowlist, saveGracePeriod } from './indicator-allowlist.js';
+import { countIndicators, lookupIndicators, readIndicators, readIndicatorStats } from './indicator-reader.js';
+import { applyIndicatorSnapshot } from './indicator-snapshot.js';
 import { mergeDevices } from './merge-devices.js';
 import { runMigrations } from './migrations.js';
 import { runReadOnlyQuery } from './read-only-query.js';
@@ -178,6 +191,63 @@ class DuckDbStore implements Store {
     return this.read(() => readDns(this.parts.reader, filter));
   }
 
+  async applyFeedSnapshot(
+    feed: string,
+    drafts: readonly IndicatorDraft[],
+    run: { startedAt: EpochMicros; complete: boolean; state?: FeedState },
+  ): Promise<FeedSnapshotResult> {
+    return this.writeBatch(`a snapshot of ${drafts.length} indicators of feed "${feed}"`, null, () =>
+      applyIndicatorSnapshot(this.parts.writer, feed, drafts, run),
+    );
+  }
+
+  async recordFeedRun(run: FeedRun): Promise<void> {
+    await this.writeBatch(`a run of feed "${run.feed}"`, null, () => insertFeedRun(this.parts.writer, run));
+  }
+
+  async listFeedRuns(feed?: string, limit?: number): Promise<FeedRun[]> {
+    return this.read(() => readFeedRuns(this.parts.reader, feed, limit));
+  }
+
+  async getFeedState(feed: string): Promise<FeedState | null> {
+    return this.read(() => readFeedState(this.parts.reader, feed));
+  }
+
+  async setFeedState(feed: string, state: FeedState): Promise<void> {
+    await this.writeBatch(`the state of feed "${feed}"`, null, () =>
+      saveFeedState(this.parts.writer, feed, state, this.parts.now()),
+    );
+  }
+
+  async setAllowlist(entries: readonly AllowlistEntry[]): Promise<void> {
+    await this.writeBatch(`an allow-list of ${entries.length} entries`, null, () =>
+      replaceAllowlist(this.parts.writer, entries),
+    );
+  }
+
+  async setIndicatorGracePeriod(hours: number): Promise<void> {
+    await this.writeBatch('the indicator grace period', null, () =>
+      saveGracePeriod(this.parts.writer, hours),
+    );
+  }
+
+  async lookupIndicators(value: string, at?: EpochMicros): Promise<IndicatorMatch[]> {
+    const when = at ?? this.parts.now();
+    return this.read(() => lookupIndicators(this.parts.reader, value, when));
+  }
+
+  async listIndicators(filter: IndicatorFilter = {}): Promise<Indicator[]> {
+    return this.read(() => readIndicators(this.parts.reader, filter));
+  }
+
+  async countIndicators(filter: IndicatorFilter = {}): Promise<number> {
+    return this.read(() => countIndicators(this.parts.reader, filter));
+  }
+
+  async indicatorStats(): Promise<FeedIndicatorStats[]> {
+    return this.read(() => readIndicatorStats(this.parts.reader));
+  }
+
   async query(
     sql: string,
     params?: readonly QueryParam[] | Readonly<Record<string, QueryParam>>,
@@ -220,17 +290,18 @@ class DuckDbStore implements Store {
    * One batch in one transaction: durable once COMMIT returns (DuckDB writes and syncs its WAL at
    * commit), and on any failure rolled back whole, with the appender's unflushed rows discarded.
    */
-  private async writeBatch(
+  private async writeBatch<T>(
     what: string,
     appender: DuckDBAppender | null,
-    body: () => Promise<void>,
-  ): Promise<void> {
+    body: () => Promise<T>,
+  ): Promise<T> {
     const { writer, path } = this.parts;
-    await this.write(async () => {
+    return this.write(async () => {
       await writer.run('BEGIN TRANSACTION');
       try {
-        await body();
+        const result = await body();
         await writer.run('COMMIT');
+        return result;
       } catch (cause) {
         try {
           appender?.clear();

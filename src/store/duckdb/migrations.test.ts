@@ -39,12 +39,19 @@ describe('runMigrations', () => {
     });
     expect(await readSchemaVersion(connection)).toBe(SCHEMA_VERSION);
     expect(await tableNames()).toEqual([
+      'allowlist',
       'device_addresses',
       'device_services',
       'devices',
       'dns',
+      'feed_runs',
+      'feed_snapshots',
+      'feed_state',
       'flows',
+      'indicator_listings',
+      'indicators',
       'schema_migrations',
+      'settings',
     ]);
   });
 

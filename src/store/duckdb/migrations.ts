@@ -120,6 +120,183 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'threat intelligence: indicators, listing periods, feed runs, allow-list and per-source views',
+    steps: [
+      // No primary key or index: a snapshot is diffed with set-based joins over the whole feed
+      // (indicator-snapshot.ts), which hash joins do faster than an ART index, and an index would slow
+      // every bulk insert and update. The snapshot code keeps (source, type, value, port) unique.
+      // fields_hash is bookkeeping: DuckDB's hash() of the source fields as last written, so that telling
+      // an unchanged indicator from an updated one compares one number rather than eleven columns. Should
+      // a DuckDB upgrade change hash(), each feed's next snapshot counts every indicator updated once.
+      `CREATE TABLE indicators (
+        id UUID NOT NULL,
+        source VARCHAR NOT NULL,
+        type VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        port INTEGER,
+        range_start UHUGEINT,
+        range_end UHUGEINT,
+        range_start_addr VARCHAR,
+        range_end_addr VARCHAR,
+        threat VARCHAR,
+        malware_family VARCHAR,
+        confidence UTINYINT CHECK (confidence <= 100),
+        tags VARCHAR[] NOT NULL,
+        reference VARCHAR,
+        source_first_seen_at TIMESTAMPTZ,
+        source_last_seen_at TIMESTAMPTZ,
+        valid_from TIMESTAMPTZ,
+        valid_until TIMESTAMPTZ,
+        revoked BOOLEAN NOT NULL,
+        raw JSON,
+        first_listed_at TIMESTAMPTZ NOT NULL,
+        last_listed_at TIMESTAMPTZ NOT NULL,
+        removed_at TIMESTAMPTZ,
+        fields_hash UBIGINT NOT NULL
+      )`,
+      // One row per period an indicator was on its feed; listed_until is null while it still is.
+      `CREATE TABLE indicator_listings (
+        indicator_id UUID NOT NULL,
+        listed_from TIMESTAMPTZ NOT NULL,
+        listed_until TIMESTAMPTZ
+      )`,
+      `CREATE TABLE feed_runs (
+        feed VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL,
+        status VARCHAR NOT NULL,
+        http_status INTEGER,
+        bytes BIGINT,
+        content_hash VARCHAR,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        added INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        removed INTEGER NOT NULL,
+        indicator_count INTEGER,
+        error_code VARCHAR,
+        error_message VARCHAR
+      )`,
+      `CREATE TABLE feed_state (
+        feed VARCHAR PRIMARY KEY,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        content_hash VARCHAR,
+        cursor JSON,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      // Bookkeeping for indicator-snapshot.ts: a digest of each feed's last applied snapshot, so that
+      // the same drafts again (a feed whose banner time changed, nothing else) cost one UPDATE.
+      `CREATE TABLE feed_snapshots (
+        feed VARCHAR PRIMARY KEY,
+        digest VARCHAR NOT NULL,
+        keys INTEGER NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        max_started_at TIMESTAMPTZ NOT NULL,
+        is_latest BOOLEAN NOT NULL
+      )`,
+      `CREATE TABLE allowlist (
+        position INTEGER NOT NULL,
+        type VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        range_start UHUGEINT,
+        range_end UHUGEINT,
+        match_overlapping BOOLEAN NOT NULL,
+        reason VARCHAR NOT NULL,
+        source VARCHAR NOT NULL
+      )`,
+      // Settings SQL must see (views below), as text; written by the store, e.g. intel.grace_period_h.
+      `CREATE TABLE settings (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+      )`,
+      // When each indicator counts for detection: each listing period, extended by the grace period
+      // (settings 'intel.grace_period_h') and cut to the source's own valid_from/valid_until. Rules ask
+      // "active at T" as active_from <= T AND (active_until IS NULL OR T < active_until), or through
+      // indicators_active_at(T). A period that the validity cuts to nothing is left out.
+      `CREATE VIEW indicator_validity AS
+        SELECT indicator_id, source, type, value, port, range_start, range_end, active_from, active_until
+        FROM (
+          SELECT i.id AS indicator_id, i.source, i.type, i.value, i.port, i.range_start, i.range_end,
+                 greatest(l.listed_from, i.valid_from) AS active_from,
+                 least(l.listed_until + g.grace, i.valid_until) AS active_until
+          FROM indicator_listings l
+          JOIN indicators i ON i.id = l.indicator_id
+          CROSS JOIN (
+            SELECT to_microseconds(CAST(round(coalesce(max(TRY_CAST(value AS DOUBLE)), 0) * 3600000000) AS BIGINT)) AS grace
+            FROM settings WHERE key = 'intel.grace_period_h'
+          ) g
+        )
+        WHERE active_until IS NULL OR active_from < active_until`,
+      `CREATE MACRO indicators_active_at(at_time) AS TABLE
+        SELECT * FROM indicator_validity
+        WHERE active_from <= at_time AND (active_until IS NULL OR at_time < active_until)`,
+      // Why an indicator must never alert: the first allow-list entry (by position) that covers it.
+      // An address entry covers ranges inside it, and with match_overlapping any range that overlaps
+      // it (a feed's 10.0.0.0/8 against the home network); a domain entry covers the name and its
+      // subdomains; other entries match type and value exactly. URLs are not covered through their
+      // host: malware is routinely served from allow-listed platforms.
+      `CREATE VIEW indicator_allowlist AS
+        SELECT indicator_id, arg_min(reason, position) AS allowlist_reason,
+               arg_min(source, position) AS allowlist_source
+        FROM (
+          SELECT i.id AS indicator_id, a.position, a.reason, a.source
+          FROM indicators i JOIN allowlist a
+            ON i.range_start >= a.range_start AND i.range_end <= a.range_end
+          UNION ALL
+          SELECT i.id, a.position, a.reason, a.source
+          FROM indicators i JOIN (FROM allowlist WHERE match_overlapping) a
+            ON i.range_start <= a.range_end AND i.range_end >= a.range_start
+          UNION ALL
+          SELECT i.id, a.position, a.reason, a.source
+          FROM indicators i JOIN allowlist a ON i.type = a.type AND i.value = a.value
+          UNION ALL
+          SELECT i.id, a.position, a.reason, a.source
+          FROM (FROM indicators WHERE type = 'domain') i
+          JOIN (FROM allowlist WHERE type = 'domain') a ON ends_with(i.value, '.' || a.value)
+        )
+        GROUP BY indicator_id`,
+      // The per-source tables of earlier tools, over what their feeds list now; a feed belongs to one
+      // when its name starts with "feodo", "urlhaus" or "spamhaus". Columns the feed's format does not
+      // carry (Feodo's CSV has no hostname, AS or country) are null.
+      `CREATE VIEW abusech_feodo AS
+        SELECT value AS ip_address,
+               port,
+               coalesce(raw->>'c2_status', raw->>'status', 'online') AS status,
+               raw->>'hostname' AS hostname,
+               TRY_CAST(raw->>'as_number' AS BIGINT) AS as_number,
+               raw->>'as_name' AS as_name,
+               raw->>'country' AS country,
+               source_first_seen_at AS first_seen,
+               coalesce(TRY_CAST(raw->>'last_online' AS DATE),
+                        CAST(timezone('UTC', source_last_seen_at) AS DATE)) AS last_online,
+               malware_family AS malware
+        FROM indicators
+        WHERE starts_with(source, 'feodo') AND type = 'ipv4' AND removed_at IS NULL`,
+      `CREATE VIEW abusech_urlhaus AS
+        SELECT TRY_CAST(raw->>'id' AS BIGINT) AS id,
+               source_first_seen_at AS dateadded,
+               value AS url,
+               coalesce(raw->>'url_status', 'online') AS url_status,
+               threat,
+               tags,
+               coalesce(raw->>'urlhaus_link', reference) AS urlhaus_link,
+               raw->>'reporter' AS reporter
+        FROM indicators
+        WHERE starts_with(source, 'urlhaus') AND type = 'url' AND removed_at IS NULL`,
+      // DROP, EDROP and DROPv6 in one table, as Spamhaus merged EDROP into DROP in 2024. The SBL
+      // reference is the JSON lines' "sblid", or found in the text line ("1.10.16.0/20 ; SBL256894") or
+      // in the reference link.
+      `CREATE VIEW spamhaus_drop AS
+        SELECT value AS cidr,
+               coalesce(raw->>'sblid', nullif(regexp_extract(CAST(raw AS VARCHAR), 'SBL[0-9]+'), ''),
+                        nullif(regexp_extract(reference, 'SBL[0-9]+'), '')) AS sbl_ref
+        FROM indicators
+        WHERE starts_with(source, 'spamhaus') AND type IN ('cidr', 'ipv4', 'ipv6') AND removed_at IS NULL`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

@@ -1,0 +1,113 @@
+import type { EpochMicros, IndicatorDraft, IndicatorType } from '../../records/index.js';
+import { DraftKeySet } from './draft-key-set.js';
+import { parseFailed } from './parse-failed.js';
+import type { ParseContext, ParseIssue, ParseResult } from './parser.js';
+import { readDefaults, type ParserDefaults } from './parser-options.js';
+
+/** Issues described in a result; the rest are only counted. */
+export const MAX_ISSUES = 20;
+
+/**
+ * Collects the drafts of one parse. It fills in the defaults, drops repeated entries, counts and
+ * describes skipped records, and decides whether an empty result is a real empty list or a failure.
+ *
+ * Duplicates: an entry whose indicatorKey (type, value, port) was already seen is dropped, keeping
+ * the first; it counts in `skipped`, and one issue gives the count and the first line. A value
+ * derived from another (the host of a URL) is deduplicated silently, as many URLs share a host.
+ *
+ * Empty results: zero entries with invalid records is FEED_PARSE_FAILED (the server sent something
+ * else, and trusting it would retire every indicator); zero entries with neither invalid records nor
+ * a recognisable header or banner is FEED_PARSE_FAILED too (an empty body). Zero entries under a
+ * recognised header is a real, empty list (Spamhaus EDROP after its merge into DROP).
+ */
+export class ResultBuilder {
+  readonly defaults: ParserDefaults;
+  private readonly indicators: IndicatorDraft[] = [];
+  private readonly keys = new DraftKeySet();
+  private readonly issues: ParseIssue[] = [];
+  private invalid = 0;
+  private duplicates = 0;
+  private firstDuplicateLine: number | null = null;
+
+  constructor(
+    private readonly context: ParseContext,
+    private readonly format: string,
+    fallback: Partial<ParserDefaults>,
+  ) {
+    this.defaults = readDefaults(context, format, fallback);
+  }
+
+  /** A draft with the defaults filled in; the caller sets what its record says, then add()s it. */
+  draft(type: IndicatorType, value: string, raw: unknown): IndicatorDraft {
+    const defaults = this.defaults;
+    return {
+      type,
+      value,
+      port: null,
+      threat: defaults.threat,
+      malwareFamily: defaults.malwareFamily,
+      confidence: defaults.confidence,
+      tags: defaults.tags.length === 0 ? [] : defaults.tags.slice(),
+      reference: null,
+      sourceFirstSeenAt: null,
+      sourceLastSeenAt: null,
+      validFrom: null,
+      validUntil: null,
+      revoked: false,
+      raw,
+    };
+  }
+
+  /** Keeps the draft unless an entry with the same key came first (then it counts as a duplicate). */
+  add(draft: IndicatorDraft, line: number | null): void {
+    if (!this.keys.add(this.indicators, draft, this.indicators.length)) {
+      this.duplicates++;
+      this.firstDuplicateLine ??= line;
+      return;
+    }
+    this.indicators.push(draft);
+  }
+
+  /** Keeps a derived draft (a URL's host) unless its key was already seen; repeats are not counted. */
+  addDerived(draft: IndicatorDraft): void {
+    if (this.keys.add(this.indicators, draft, this.indicators.length)) this.indicators.push(draft);
+  }
+
+  /** Counts an invalid record, describing the first MAX_ISSUES. */
+  skip(line: number | null, message: string): void {
+    this.invalid++;
+    if (this.issues.length < MAX_ISSUES) this.issues.push({ line, message });
+  }
+
+  get count(): number {
+    return this.indicators.length;
+  }
+
+  /** The result, or FEED_PARSE_FAILED under the rules in the class comment. */
+  finish(generatedAt: EpochMicros | null, recognised: boolean): ParseResult {
+    if (this.indicators.length === 0) {
+      if (this.invalid > 0) {
+        const first = this.issues[0];
+        const where =
+          first === undefined
+            ? ''
+            : ` (first: ${first.line === null ? '' : `line ${first.line}: `}${first.message})`;
+        throw parseFailed(
+          this.context,
+          this.format,
+          `holds no valid ${this.format} entries: all ${this.invalid} records were invalid${where}`,
+        );
+      }
+      if (!recognised)
+        throw parseFailed(this.context, this.format, `holds no ${this.format} entries and no header`);
+    }
+    const issues = this.issues;
+    if (this.duplicates > 0) {
+      issues.push({
+        line: this.firstDuplicateLine,
+        message: `${this.duplicates} repeated ${this.duplicates === 1 ? 'entry was' : 'entries were'} dropped, keeping the first`,
+      });
+    }
+    return { indicators: this.indicators, skipped: this.invalid + this.duplicates, issues, generatedAt };
+  }
+}

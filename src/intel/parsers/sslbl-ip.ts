@@ -1,0 +1,61 @@
+import { normaliseIp, normalisePort } from '../normalise-indicator.js';
+import { CsvTable, type CsvTableSpec } from './csv-table.js';
+import { parseFeedTime } from './feed-time.js';
+import { excerpt, rejectHtml } from './parse-failed.js';
+import type { FeedParser } from './parser.js';
+import { ResultBuilder } from './result-builder.js';
+
+const FORMAT = 'sslbl-ip';
+
+const FIRST_SEEN = 0;
+const IP = 1;
+const PORT = 2;
+const REASON = 3;
+
+const SPEC: CsvTableSpec = {
+  columns: ['firstseen', 'dstip', 'dstport', 'listingreason'],
+  required: ['dstip', 'dstport'],
+  fallbackHeader: ['Firstseen', 'DstIP', 'DstPort'],
+};
+
+/** "<family> C&C" as the family. */
+export function familyFromReason(reason: string): string | null {
+  const family = reason.endsWith(' C&C') ? reason.slice(0, -4).trim() : reason;
+  return family === '' ? null : family;
+}
+
+/**
+ * SSLBL's botnet C2 IP list (sslipblacklist.csv and _aggressive.csv): "Firstseen,DstIP,DstPort"
+ * with the header commented upstream and plain in copies. The 2015 layout ("# DstIP,DstPort" with a
+ * third "<family> C&C" field) also works; the family comes from that unnamed field.
+ */
+export const sslblIpParser: FeedParser = {
+  name: FORMAT,
+  parse(text, context) {
+    rejectHtml(text, context, FORMAT);
+    const result = new ResultBuilder(context, FORMAT, { threat: 'botnet_cc', confidence: 80 });
+    const table = new CsvTable(text, SPEC);
+    while (table.next()) {
+      const ipText = table.get(IP);
+      const ip = normaliseIp(ipText);
+      if (ip === null) {
+        result.skip(table.line, `DstIP "${excerpt(ipText)}" is not an IP address`);
+        continue;
+      }
+      const portText = table.get(PORT);
+      const port = normalisePort(portText);
+      if (port === null && portText !== '') {
+        result.skip(table.line, `DstPort "${excerpt(portText)}" is not a port`);
+        continue;
+      }
+      const draft = result.draft(ip.type, ip.value, table.raw());
+      draft.port = port;
+      const headerLength = table.header?.length ?? 0;
+      const reason = table.has(REASON) ? table.get(REASON) : (table.fields[headerLength] ?? '').trim();
+      draft.malwareFamily = familyFromReason(reason) ?? draft.malwareFamily;
+      draft.sourceFirstSeenAt = parseFeedTime(table.get(FIRST_SEEN));
+      result.add(draft, table.line);
+    }
+    return result.finish(table.generatedAt, table.recognised);
+  },
+};

@@ -1,0 +1,89 @@
+import {
+  BOOLEAN,
+  INTEGER,
+  LIST,
+  listValue,
+  UHUGEINT,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { AllowlistEntry } from '../store.js';
+import { indicatorRange } from './indicator-range.js';
+
+const ADDRESS_TYPES = new Set(['ipv4', 'ipv6', 'cidr']);
+
+/**
+ * Replaces the allow-list with `entries`, their order kept as `position` (the first entry covering an
+ * indicator gives its reason). Values are normalised as indicator values are: lowercase, and a domain
+ * loses its final dot; URLs are kept as given. Throws on an address entry that is not an address or
+ * network, as it would silently cover nothing. Runs inside the caller's transaction.
+ */
+export async function replaceAllowlist(
+  connection: DuckDBConnection,
+  entries: readonly AllowlistEntry[],
+): Promise<void> {
+  await connection.run('DELETE FROM allowlist');
+  if (entries.length === 0) return;
+  const columns: Record<string, [DuckDBType, DuckDBValue[]]> = {
+    position: [INTEGER, []],
+    type: [VARCHAR, []],
+    value: [VARCHAR, []],
+    range_start: [UHUGEINT, []],
+    range_end: [UHUGEINT, []],
+    match_overlapping: [BOOLEAN, []],
+    reason: [VARCHAR, []],
+    source: [VARCHAR, []],
+  };
+  const push = (name: string, value: DuckDBValue): void => {
+    columns[name]![1].push(value);
+  };
+  entries.forEach((entry, position) => {
+    const value = normaliseAllowlistValue(entry.type, entry.value);
+    const range = indicatorRange(entry.type, value);
+    if (range === null && ADDRESS_TYPES.has(entry.type)) {
+      throw new Error(`allow-list entry ${position + 1} (${entry.type} "${entry.value}") is not an address`);
+    }
+    push('position', position);
+    push('type', entry.type);
+    push('value', value);
+    push('range_start', range?.start ?? null);
+    push('range_end', range?.end ?? null);
+    push('match_overlapping', entry.matchOverlapping === true && range !== null);
+    push('reason', entry.reason);
+    push('source', entry.source);
+  });
+  const names = Object.keys(columns);
+  const values: Record<string, DuckDBValue> = {};
+  const types: Record<string, DuckDBType> = {};
+  for (const name of names) {
+    const [type, items] = columns[name]!;
+    values[name] = listValue(items);
+    types[name] = LIST(type);
+  }
+  await connection.run(
+    `INSERT INTO allowlist (${names.join(', ')}) SELECT ${names.map((n) => `unnest($${n})`).join(', ')}`,
+    values,
+    types,
+  );
+}
+
+function normaliseAllowlistValue(type: string, value: string): string {
+  const trimmed = value.trim();
+  if (type === 'url') return trimmed;
+  const lower = trimmed.toLowerCase();
+  return type === 'domain' && lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+/** Stores intel.grace_period_h where `indicator_validity` reads it. Runs inside the caller's transaction. */
+export async function saveGracePeriod(connection: DuckDBConnection, hours: number): Promise<void> {
+  if (!Number.isFinite(hours) || hours < 0) {
+    throw new Error(`the grace period must be a number of hours of 0 or more, not ${hours}`);
+  }
+  await connection.run(
+    "INSERT OR REPLACE INTO settings (key, value) VALUES ('intel.grace_period_h', $hours)",
+    { hours: String(hours) },
+    { hours: VARCHAR },
+  );
+}

@@ -1,0 +1,258 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path, { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IndicatorDraft } from '../../records/index.js';
+import type { AllowlistEntry, FeedSnapshotResult, Store } from '../store.js';
+import { buildIndicatorDraft as draft, openMemoryStore, TEST_EPOCH } from '../testing.js';
+import { openDuckDbStore } from './duckdb-store.js';
+
+const HOUR = 3_600_000_000;
+const FEEDS = path.resolve(process.cwd(), '../shared/feeds');
+const configFor = (dbPath: string) => ({
+  database: { path: dbPath },
+  maxBatchRows: 50_000,
+  flushIntervalMs: 2_000,
+});
+
+describe('applyFeedSnapshot (DuckDB)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'yamori-intel-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps indicators and listing periods across reopening the file, and diffs against them', async () => {
+    const file = join(dir, 'intel.duckdb');
+    const first = await openDuckDbStore(configFor(file));
+    await first.applyFeedSnapshot('feodo', [draft(), draft({ value: '192.0.2.1' })], {
+      startedAt: TEST_EPOCH,
+      complete: true,
+    });
+    await first.applyFeedSnapshot('feodo', [draft({ value: '192.0.2.1' })], {
+      startedAt: TEST_EPOCH + HOUR,
+      complete: true,
+    });
+    await first.close();
+    const second = await openDuckDbStore(configFor(file));
+    try {
+      expect(
+        await second.applyFeedSnapshot('feodo', [draft(), draft({ value: '192.0.2.1' })], {
+          startedAt: TEST_EPOCH + 2 * HOUR,
+          complete: true,
+        }),
+      ).toEqual({ added: 0, updated: 0, removed: 0, reactivated: 1, unchanged: 1 });
+      expect((await second.lookupIndicators('203.0.113.9'))[0]?.listings).toEqual([
+        { listedFrom: TEST_EPOCH, listedUntil: TEST_EPOCH + HOUR },
+        { listedFrom: TEST_EPOCH + 2 * HOUR, listedUntil: null },
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+/*
+ * A model of the diff rules, checked against the store on random sequences of snapshots: drafts drawn
+ * from a few keys so that adds, updates, removals, revocations, returns and repeated keys all happen.
+ */
+describe('applyFeedSnapshot against a model', () => {
+  interface ModelRow {
+    draft: IndicatorDraft;
+    active: boolean;
+  }
+  const key = (d: IndicatorDraft): string => `${d.type} ${d.value} ${d.port ?? ''}`;
+  const sameFields = (a: IndicatorDraft, b: IndicatorDraft): boolean =>
+    JSON.stringify({ ...a, raw: JSON.stringify(a.raw) }) ===
+    JSON.stringify({ ...b, raw: JSON.stringify(b.raw) });
+
+  function applyToModel(
+    model: Map<string, ModelRow>,
+    drafts: readonly IndicatorDraft[],
+    complete: boolean,
+  ): FeedSnapshotResult {
+    const result = { added: 0, updated: 0, removed: 0, reactivated: 0, unchanged: 0 };
+    const last = new Map(drafts.map((d) => [key(d), d]));
+    for (const [k, d] of last) {
+      const row = model.get(k);
+      if (row === undefined) {
+        result.added++;
+        model.set(k, { draft: d, active: !d.revoked });
+      } else if (row.active && d.revoked) {
+        result.removed++;
+        model.set(k, { draft: d, active: false });
+      } else if (!row.active && !d.revoked) {
+        result.reactivated++;
+        model.set(k, { draft: d, active: true });
+      } else {
+        if (sameFields(row.draft, d)) result.unchanged++;
+        else result.updated++;
+        model.set(k, { draft: d, active: row.active });
+      }
+    }
+    if (complete) {
+      for (const [k, row] of model) {
+        if (row.active && !last.has(k)) {
+          result.removed++;
+          row.active = false;
+        }
+      }
+    }
+    return result;
+  }
+
+  const draftArbitrary: fc.Arbitrary<IndicatorDraft> = fc
+    .record({
+      target: fc.constantFrom(
+        { type: 'ipv4' as const, value: '192.0.2.1' },
+        { type: 'ipv4' as const, value: '192.0.2.2' },
+        { type: 'cidr' as const, value: '198.51.100.0/24' },
+        { type: 'domain' as const, value: 'evil.test' },
+        { type: 'url' as const, value: 'http://evil.test/a' },
+      ),
+      port: fc.constantFrom(null, 443),
+      threat: fc.constantFrom(null, 'botnet_cc', 'scanner'),
+      confidence: fc.constantFrom(null, 0, 50, 100),
+      tags: fc.subarray(['c2', 'elf', 'mozi']),
+      revoked: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
+      raw: fc.constantFrom(null, { status: 'online' }, { status: 'offline' }, 'line'),
+    })
+    .map(({ target, port, threat, confidence, tags, revoked, raw }) =>
+      draft({ ...target, port, threat, confidence, tags, revoked, raw }),
+    );
+
+  let store: Store;
+  beforeEach(async () => {
+    store = await openMemoryStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('counts and stores what the model says, snapshot after snapshot', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            drafts: fc.array(draftArbitrary, { maxLength: 12 }),
+            complete: fc.boolean(),
+            // Sometimes the previous snapshot again, as a feed whose banner time alone changed sends it.
+            repeat: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (generated) => {
+          const feed = `feed-${run++}`;
+          const model = new Map<string, ModelRow>();
+          const snapshots: { drafts: IndicatorDraft[]; complete: boolean }[] = [];
+          for (const s of generated) snapshots.push(s.repeat && snapshots.length > 0 ? snapshots.at(-1)! : s);
+          for (const [i, { drafts, complete }] of snapshots.entries()) {
+            const expected = applyToModel(model, drafts, complete);
+            const actual = await store.applyFeedSnapshot(feed, drafts, {
+              startedAt: TEST_EPOCH + i * HOUR,
+              complete,
+            });
+            expect(actual).toEqual(expected);
+          }
+          const stored = await store.listIndicators({ source: feed, limit: 1000 });
+          expect(stored.map((i) => [key(i), i.removedAt === null]).sort()).toEqual(
+            [...model].map(([k, row]) => [k, row.active]).sort(),
+          );
+          for (const indicator of stored) {
+            const { draft: expectedDraft } = model.get(key(indicator))!;
+            expect(indicator).toMatchObject({ ...expectedDraft, raw: expectedDraft.raw });
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+const PRIVATE_AND_RESERVED: AllowlistEntry[] = [
+  ['0.0.0.0/8', 'this network (RFC 791)'],
+  ['10.0.0.0/8', 'private range (RFC 1918)'],
+  ['100.64.0.0/10', 'carrier-grade NAT (RFC 6598)'],
+  ['127.0.0.0/8', 'loopback (RFC 1122)'],
+  ['169.254.0.0/16', 'link-local (RFC 3927)'],
+  ['172.16.0.0/12', 'private range (RFC 1918)'],
+  ['192.168.0.0/16', 'private range (RFC 1918)'],
+  ['224.0.0.0/4', 'multicast (RFC 5771)'],
+].map(([value, reason]) => ({
+  type: 'cidr',
+  value: value!,
+  reason: reason!,
+  source: 'builtin',
+  matchOverlapping: true,
+}));
+
+describe.skipIf(!existsSync(FEEDS))('real feed samples (../shared/feeds)', () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openMemoryStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const lines = (file: string): string[] =>
+    readFileSync(path.join(FEEDS, file), 'utf8')
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+
+  it('allow-lists exactly the bogon ranges FireHOL level 1 carries, with their reasons', async () => {
+    const drafts = lines('firehol_level1.netset').map((value) =>
+      draft({ type: value.includes('/') ? 'cidr' : 'ipv4', value, port: null, raw: value }),
+    );
+    const result = await store.applyFeedSnapshot('firehol_level1', drafts, {
+      startedAt: TEST_EPOCH,
+      complete: true,
+    });
+    expect(result.added).toBe(drafts.length);
+    await store.setAllowlist(PRIVATE_AND_RESERVED);
+    const covered = (await store.listIndicators({ limit: 10_000 }))
+      .filter((i) => i.allowlistReason !== null)
+      .map((i) => [i.value, i.allowlistReason])
+      .sort();
+    expect(covered).toEqual(
+      [
+        ['0.0.0.0/8', 'this network (RFC 791)'],
+        ['10.0.0.0/8', 'private range (RFC 1918)'],
+        ['100.64.0.0/10', 'carrier-grade NAT (RFC 6598)'],
+        ['127.0.0.0/8', 'loopback (RFC 1122)'],
+        ['169.254.0.0/16', 'link-local (RFC 3927)'],
+        ['172.16.0.0/12', 'private range (RFC 1918)'],
+        ['192.168.0.0/16', 'private range (RFC 1918)'],
+        ['224.0.0.0/3', 'multicast (RFC 5771)'],
+      ].sort(),
+    );
+  });
+
+  it('loads Spamhaus DROP JSON lines once, then finds them unchanged, with every SBL reference in the view', async () => {
+    const records = lines('spamhaus_drop_v4.json')
+      .map((line) => JSON.parse(line) as Record<string, string>)
+      .filter((record) => record.cidr !== undefined);
+    const drafts = records.map((record) =>
+      draft({ type: 'cidr', value: record.cidr!, port: null, threat: 'spam', raw: record }),
+    );
+    // The sample lists 62.60.226.0/24 twice, with two SBL references: the later line wins.
+    const lastByCidr = new Map(records.map((r) => [r.cidr!, r]));
+    expect(lastByCidr.size).toBeLessThan(records.length);
+    const run = { startedAt: TEST_EPOCH, complete: true };
+    expect((await store.applyFeedSnapshot('spamhaus_drop', drafts, run)).added).toBe(lastByCidr.size);
+    expect(
+      await store.applyFeedSnapshot('spamhaus_drop', drafts, { ...run, startedAt: TEST_EPOCH + HOUR }),
+    ).toEqual({ added: 0, updated: 0, removed: 0, reactivated: 0, unchanged: lastByCidr.size });
+    const view = await store.query('SELECT cidr, sbl_ref FROM spamhaus_drop ORDER BY cidr');
+    expect(view.rows).toEqual(
+      [...lastByCidr.values()]
+        .map((r) => ({ cidr: r.cidr, sbl_ref: r.sblid }))
+        .sort((a, b) => (a.cidr! < b.cidr! ? -1 : a.cidr! > b.cidr! ? 1 : 0)),
+    );
+  });
+});
