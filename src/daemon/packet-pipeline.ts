@@ -135,7 +135,8 @@ export function createPacketPipeline(
       if (isReady()) await write();
     },
     async finish() {
-      table.flush('shutdown');
+      // In batches: a million live flows emitted at once would be a million records in memory.
+      while (!table.flush('shutdown', Math.max(1, maxBatchRows))) await write();
       await write();
     },
     flush: write,

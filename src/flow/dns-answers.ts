@@ -1,4 +1,5 @@
 import type { DnsMessage } from '../decode/index.js';
+import type { DnsRecord } from '../records/index.js';
 import type { InspectionContext } from './inspection-context.js';
 
 /**
@@ -19,7 +20,63 @@ export function reportDnsResponse(
   const question = message.questions[0];
   if (question === undefined) return;
   const queryName = question.name;
-  const base = {
+  let reported = 0;
+  for (const answer of message.answers) {
+    if (answer.data === null) continue;
+    ctx.onDns(
+      dnsRecord(
+        clientAddr,
+        serverAddr,
+        seenAtUs,
+        transport,
+        ctx,
+        message,
+        queryName,
+        answer.name,
+        answer.typeName,
+        answer.data,
+        answer.ttl,
+      ),
+    );
+    reported++;
+    if (answer.type === 1 || answer.type === 28)
+      ctx.rememberName(clientAddr, answer.data, queryName, seenAtUs);
+  }
+  if (reported === 0 && message.answers.length === 0) {
+    ctx.onDns(
+      dnsRecord(
+        clientAddr,
+        serverAddr,
+        seenAtUs,
+        transport,
+        ctx,
+        message,
+        queryName,
+        queryName,
+        question.typeName,
+        '',
+        0,
+      ),
+    );
+  }
+}
+
+// One object literal for every record (rather than spreading a shared base per answer): records then
+// share one hidden class and cost one allocation each.
+function dnsRecord(
+  clientAddr: string,
+  serverAddr: string,
+  seenAtUs: number,
+  transport: 'udp' | 'tcp',
+  ctx: InspectionContext,
+  message: DnsMessage,
+  queryName: string,
+  answerName: string,
+  answerType: string,
+  answer: string,
+  ttl: number,
+): DnsRecord {
+  return {
     seenAt: seenAtUs,
     clientAddr,
     serverAddr,
@@ -27,22 +84,9 @@ export function reportDnsResponse(
     rcode: message.rcodeName,
     transport,
     sensor: ctx.sensor,
+    answerName,
+    answerType,
+    answer,
+    ttl,
   };
-  let reported = 0;
-  for (const answer of message.answers) {
-    if (answer.data === null) continue;
-    ctx.onDns({
-      ...base,
-      answerName: answer.name,
-      answerType: answer.typeName,
-      answer: answer.data,
-      ttl: answer.ttl,
-    });
-    reported++;
-    if (answer.type === 1 || answer.type === 28)
-      ctx.rememberName(clientAddr, answer.data, queryName, seenAtUs);
-  }
-  if (reported === 0 && message.answers.length === 0) {
-    ctx.onDns({ ...base, answerName: queryName, answerType: question.typeName, answer: '', ttl: 0 });
-  }
 }

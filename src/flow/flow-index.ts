@@ -46,7 +46,9 @@ export class FlowIndex {
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
+    // A signed 32-bit result stays a small integer in V8: stored unboxed in the flow, compared without
+    // following a pointer. An unsigned one above 2^31 would be a heap number per flow.
+    return h ^ (h >>> 16);
   }
 
   find(

@@ -298,6 +298,17 @@ describe('createFlowTable: timeouts and memory bounds', () => {
     ]);
   });
 
+  it('flushes at most the given number of flows per call and says when the table is empty', () => {
+    const { table, flows } = recordingTable();
+    for (let port = 1; port <= 5; port++) table.add(T0 + port, udp({ ...client, port }, peer), null);
+    expect(table.flush('shutdown', 2)).toBe(false);
+    expect(flows.map((f) => f.srcPort)).toEqual([1, 2]);
+    expect(table.flush('shutdown', 2)).toBe(false);
+    expect(table.flush('shutdown', 2)).toBe(true);
+    expect(flows.map((f) => f.srcPort)).toEqual([1, 2, 3, 4, 5]);
+    expect(table.stats().liveFlows).toBe(0);
+  });
+
   it('emits nothing until advance() passes the idle timeout', () => {
     const { table, flows } = recordingTable({ udpIdleTimeoutS: 60 });
     table.add(T0, udp(client, peer), null);

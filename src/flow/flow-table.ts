@@ -49,8 +49,12 @@ export interface FlowTable {
    * the latest packet time (import) or the wall clock (live); the table itself never reads a clock.
    */
   advance(nowUs: number): void;
-  /** Emits every live flow with end reason `shutdown` and empties the table. */
-  flush(reason: 'shutdown'): void;
+  /**
+   * Emits live flows with end reason `shutdown`: all of them, or at most `maxRecords` so that a
+   * caller can write a million flows in batches rather than hold a million records at once. Returns
+   * true once the table is empty.
+   */
+  flush(reason: 'shutdown', maxRecords?: number): boolean;
   stats(): FlowTableStats;
 }
 
@@ -127,8 +131,10 @@ export function createFlowTable(config: FlowTableConfig, deps: FlowTableDeps): F
     return flow.flowClass === FlowClass.CLOSED ? (flow.closeReason ?? 'fin') : 'idle_timeout';
   }
 
+  // Community ID is worked out per record rather than kept per flow: a flow emits once or, with
+  // active timeouts, a handful of times, and the string would otherwise sit in every live flow.
   function emitRecord(flow: FlowState, reason: FlowEndReason): void {
-    flow.communityId ??= hashTuple(
+    const communityId = hashTuple(
       flow.ipProto,
       flow.srcAddr,
       flow.dstAddr,
@@ -137,7 +143,7 @@ export function createFlowTable(config: FlowTableConfig, deps: FlowTableDeps): F
       flow.isOneWay,
     );
     stats.emitted++;
-    onFlow(flow.toRecord(newId(), reason, sensor, flow.communityId));
+    onFlow(flow.toRecord(newId(), reason, sensor, communityId));
     if (onDevice !== undefined) observeDevices(flow);
   }
 
@@ -337,11 +343,16 @@ export function createFlowTable(config: FlowTableConfig, deps: FlowTableDeps): F
     names.expire(nowUs);
   }
 
-  function flush(reason: 'shutdown'): void {
+  function flush(reason: 'shutdown', maxRecords = Infinity): boolean {
+    let left = maxRecords;
     for (const list of lists) {
-      while (list.head !== null) removeFlow(list.head, reason);
+      while (list.head !== null) {
+        if (left-- <= 0) return false;
+        removeFlow(list.head, reason);
+      }
     }
     fragments.clear();
+    return true;
   }
 
   return { add, advance, flush, stats: () => ({ ...stats, liveFlows: flows.size }) };
