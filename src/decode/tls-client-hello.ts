@@ -1,6 +1,6 @@
 import { computeJa3 } from './ja3.js';
 import { computeJa4 } from './ja4.js';
-import { isGrease } from './tls.js';
+import { isGrease, readHelloStart, readU16 } from './tls.js';
 import type { TlsClientHello, TlsParse } from './tls.js';
 import { readTlsHandshake } from './tls-handshake-reader.js';
 
@@ -20,26 +20,22 @@ function latin1(bytes: Uint8Array, start: number, end: number, lowercase: boolea
   return text;
 }
 
-function u16(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! << 8) | bytes[at + 1]!;
-}
-
 /** Reads a list of u16 behind a length of `prefixBytes` (1 or 2); stops quietly at a bad length. */
 function readU16List(bytes: Uint8Array, start: number, end: number, prefixBytes: 1 | 2): number[] {
   const values: number[] = [];
   if (start + prefixBytes > end) return values;
-  const length = prefixBytes === 1 ? bytes[start]! : u16(bytes, start);
+  const length = prefixBytes === 1 ? bytes[start]! : readU16(bytes, start);
   const listEnd = Math.min(start + prefixBytes + length, end);
-  for (let at = start + prefixBytes; at + 2 <= listEnd; at += 2) values.push(u16(bytes, at));
+  for (let at = start + prefixBytes; at + 2 <= listEnd; at += 2) values.push(readU16(bytes, at));
   return values;
 }
 
 function readServerName(bytes: Uint8Array, start: number, end: number): string | null {
   if (start + 2 > end) return null;
-  const listEnd = Math.min(start + 2 + u16(bytes, start), end);
+  const listEnd = Math.min(start + 2 + readU16(bytes, start), end);
   for (let at = start + 2; at + 3 <= listEnd;) {
     const nameType = bytes[at]!;
-    const length = u16(bytes, at + 1);
+    const length = readU16(bytes, at + 1);
     if (at + 3 + length > listEnd) return null;
     if (nameType === 0) return latin1(bytes, at + 3, at + 3 + length, true);
     at += 3 + length;
@@ -50,7 +46,7 @@ function readServerName(bytes: Uint8Array, start: number, end: number): string |
 function readAlpn(bytes: Uint8Array, start: number, end: number): string[] {
   const values: string[] = [];
   if (start + 2 > end) return values;
-  const listEnd = Math.min(start + 2 + u16(bytes, start), end);
+  const listEnd = Math.min(start + 2 + readU16(bytes, start), end);
   for (let at = start + 2; at + 1 <= listEnd;) {
     const length = bytes[at]!;
     if (at + 1 + length > listEnd) break;
@@ -67,17 +63,16 @@ function readAlpn(bytes: Uint8Array, start: number, end: number): string[] {
  */
 function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
   const end = body.length;
-  if (end < 35) return 'ClientHello too short';
-  const legacyVersion = u16(body, 0);
-  const sessionIdLength = body[34]!;
-  if (sessionIdLength > 32) return 'session id longer than 32 bytes';
-  let at = 35 + sessionIdLength;
+  const start = readHelloStart(body, 'ClientHello');
+  if (typeof start === 'string') return start;
+  const { legacyVersion } = start;
+  let at = start.at;
   if (at + 2 > end) return 'ClientHello cut before cipher suites';
-  const cipherBytes = u16(body, at);
+  const cipherBytes = readU16(body, at);
   at += 2;
   if (cipherBytes % 2 !== 0 || at + cipherBytes > end) return 'bad cipher suites length';
   const cipherSuites: number[] = [];
-  for (let i = at; i < at + cipherBytes; i += 2) cipherSuites.push(u16(body, i));
+  for (let i = at; i < at + cipherBytes; i += 2) cipherSuites.push(readU16(body, i));
   at += cipherBytes;
   if (at + 1 > end) return 'ClientHello cut before compression methods';
   at += 1 + body[at]!;
@@ -97,14 +92,14 @@ function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
   };
   if (at === end) return hello;
   if (at + 2 > end) return 'bad extensions length';
-  const extensionsEnd = at + 2 + u16(body, at);
+  const extensionsEnd = at + 2 + readU16(body, at);
   if (extensionsEnd > end) return 'bad extensions length';
   at += 2;
   while (at < extensionsEnd) {
     if (at + 4 > extensionsEnd) return 'extension header cut short';
-    const type = u16(body, at);
+    const type = readU16(body, at);
     const dataStart = at + 4;
-    const dataEnd = dataStart + u16(body, at + 2);
+    const dataEnd = dataStart + readU16(body, at + 2);
     if (dataEnd > extensionsEnd) return `extension 0x${type.toString(16)} overruns the extensions`;
     hello.extensions.push(type);
     switch (type) {

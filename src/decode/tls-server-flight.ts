@@ -1,20 +1,12 @@
 import { createHash } from 'node:crypto';
 import { computeJa3s } from './ja3.js';
-import { tlsVersionName } from './tls.js';
+import { readHelloStart, readU16, readU24, tlsVersionName } from './tls.js';
 import type { TlsParse, TlsServerInfo } from './tls.js';
 import { readTlsHandshake } from './tls-handshake-reader.js';
 
 const SERVER_HELLO = 2;
 const CERTIFICATE = 11;
 const ALERT = 21;
-
-function u16(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! << 8) | bytes[at + 1]!;
-}
-
-function u24(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
-}
 
 /** TLS 1.3 and its drafts (0x7fxx) encrypt everything after the ServerHello. */
 function isTls13OrLater(version: number): boolean {
@@ -23,29 +15,28 @@ function isTls13OrLater(version: number): boolean {
 
 function readServerHello(body: Uint8Array): TlsServerInfo | string {
   const end = body.length;
-  if (end < 35) return 'ServerHello too short';
-  const legacyVersion = u16(body, 0);
-  const sessionIdLength = body[34]!;
-  if (sessionIdLength > 32) return 'session id longer than 32 bytes';
-  let at = 35 + sessionIdLength;
+  const start = readHelloStart(body, 'ServerHello');
+  if (typeof start === 'string') return start;
+  const { legacyVersion } = start;
+  let at = start.at;
   if (at + 3 > end) return 'ServerHello cut before cipher suite';
-  const cipherSuite = u16(body, at);
+  const cipherSuite = readU16(body, at);
   at += 3; // cipher suite and compression method
   const extensions: number[] = [];
   let version = legacyVersion;
   let alpn: string | null = null;
   if (at + 2 <= end) {
-    const extensionsEnd = at + 2 + u16(body, at);
+    const extensionsEnd = at + 2 + readU16(body, at);
     if (extensionsEnd > end) return 'bad extensions length';
     at += 2;
     while (at < extensionsEnd) {
       if (at + 4 > extensionsEnd) return 'extension header cut short';
-      const type = u16(body, at);
+      const type = readU16(body, at);
       const dataStart = at + 4;
-      const dataEnd = dataStart + u16(body, at + 2);
+      const dataEnd = dataStart + readU16(body, at + 2);
       if (dataEnd > extensionsEnd) return `extension 0x${type.toString(16)} overruns the extensions`;
       extensions.push(type);
-      if (type === 0x002b && dataEnd - dataStart === 2) version = u16(body, dataStart);
+      if (type === 0x002b && dataEnd - dataStart === 2) version = readU16(body, dataStart);
       // ALPN in a ServerHello: a list holding exactly the selected protocol.
       if (type === 0x0010 && dataEnd - dataStart >= 3) {
         const length = body[dataStart + 2]!;
@@ -79,9 +70,9 @@ function readServerHello(body: Uint8Array): TlsServerInfo | string {
  */
 function leafCertSha1(body: Uint8Array, isWholeMessage: boolean): string | null | undefined {
   if (body.length < 6) return isWholeMessage ? null : undefined;
-  const listLength = u24(body, 0);
+  const listLength = readU24(body, 0);
   if (listLength === 0) return null;
-  const certLength = u24(body, 3);
+  const certLength = readU24(body, 3);
   if (certLength === 0 || 6 + certLength > 3 + listLength) return null;
   if (6 + certLength > body.length) return isWholeMessage ? null : undefined;
   return createHash('sha1')

@@ -85,3 +85,27 @@ const VERSION_NAMES: Readonly<Record<number, string>> = {
 export function tlsVersionName(version: number): string {
   return VERSION_NAMES[version] ?? `unknown-${version}`;
 }
+
+/** Big-endian 16-bit read; the caller has checked the bounds. */
+export function readU16(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 8) | bytes[at + 1]!;
+}
+
+/** Big-endian 24-bit read; the caller has checked the bounds. */
+export function readU24(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
+}
+
+/**
+ * The start ClientHello and ServerHello share: legacy version, 32-byte random, session id. Gives the
+ * version and the offset after the session id, or what is wrong.
+ */
+export function readHelloStart(
+  body: Uint8Array,
+  message: 'ClientHello' | 'ServerHello',
+): { legacyVersion: number; at: number } | string {
+  if (body.length < 35) return `${message} too short`;
+  const sessionIdLength = body[34]!;
+  if (sessionIdLength > 32) return 'session id longer than 32 bytes';
+  return { legacyVersion: readU16(body, 0), at: 35 + sessionIdLength };
+}
