@@ -1,6 +1,6 @@
 import { computeJa3 } from './ja3.js';
 import { computeJa4 } from './ja4.js';
-import { isGrease, readHelloStart, readU16 } from './tls.js';
+import { isGrease, readHelloStart, readU16, walkExtensions } from './tls.js';
 import type { TlsClientHello, TlsParse } from './tls.js';
 import { readTlsHandshake } from './tls-handshake-reader.js';
 
@@ -91,16 +91,7 @@ function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
     signatureAlgorithms: [],
   };
   if (at === end) return hello;
-  if (at + 2 > end) return 'bad extensions length';
-  const extensionsEnd = at + 2 + readU16(body, at);
-  if (extensionsEnd > end) return 'bad extensions length';
-  at += 2;
-  while (at < extensionsEnd) {
-    if (at + 4 > extensionsEnd) return 'extension header cut short';
-    const type = readU16(body, at);
-    const dataStart = at + 4;
-    const dataEnd = dataStart + readU16(body, at + 2);
-    if (dataEnd > extensionsEnd) return `extension 0x${type.toString(16)} overruns the extensions`;
+  const problem = walkExtensions(body, at, end, (type, dataStart, dataEnd) => {
     hello.extensions.push(type);
     switch (type) {
       case 0x0000:
@@ -125,8 +116,8 @@ function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
         hello.supportedVersions = readU16List(body, dataStart, dataEnd, 1);
         break;
     }
-    at = dataEnd;
-  }
+  });
+  if (problem !== null) return problem;
   return hello;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { computeJa3s } from './ja3.js';
-import { readHelloStart, readU16, readU24, tlsVersionName } from './tls.js';
+import { readHelloStart, readU16, readU24, tlsVersionName, walkExtensions } from './tls.js';
 import type { TlsParse, TlsServerInfo } from './tls.js';
 import { readTlsHandshake } from './tls-handshake-reader.js';
 
@@ -25,16 +25,8 @@ function readServerHello(body: Uint8Array): TlsServerInfo | string {
   const extensions: number[] = [];
   let version = legacyVersion;
   let alpn: string | null = null;
-  if (at + 2 <= end) {
-    const extensionsEnd = at + 2 + readU16(body, at);
-    if (extensionsEnd > end) return 'bad extensions length';
-    at += 2;
-    while (at < extensionsEnd) {
-      if (at + 4 > extensionsEnd) return 'extension header cut short';
-      const type = readU16(body, at);
-      const dataStart = at + 4;
-      const dataEnd = dataStart + readU16(body, at + 2);
-      if (dataEnd > extensionsEnd) return `extension 0x${type.toString(16)} overruns the extensions`;
+  if (at !== end) {
+    const problem = walkExtensions(body, at, end, (type, dataStart, dataEnd) => {
       extensions.push(type);
       if (type === 0x002b && dataEnd - dataStart === 2) version = readU16(body, dataStart);
       // ALPN in a ServerHello: a list holding exactly the selected protocol.
@@ -44,10 +36,8 @@ function readServerHello(body: Uint8Array): TlsServerInfo | string {
           alpn = String.fromCharCode(...body.subarray(dataStart + 3, dataStart + 3 + length));
         }
       }
-      at = dataEnd;
-    }
-  } else if (at !== end) {
-    return 'bad extensions length';
+    });
+    if (problem !== null) return problem;
   }
   const { ja3s, ja3sString } = computeJa3s({ legacyVersion, cipherSuite, extensions });
   return {

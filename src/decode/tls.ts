@@ -109,3 +109,28 @@ export function readHelloStart(
   if (sessionIdLength > 32) return 'session id longer than 32 bytes';
   return { legacyVersion: readU16(body, 0), at: 35 + sessionIdLength };
 }
+
+/**
+ * Walks the extensions block of a Hello that starts at `at` (its 2-byte length) and hands each
+ * extension's type and data bounds to `visit`, in order. Gives what is wrong with the framing, or null.
+ */
+export function walkExtensions(
+  body: Uint8Array,
+  at: number,
+  end: number,
+  visit: (type: number, dataStart: number, dataEnd: number) => void,
+): string | null {
+  if (at + 2 > end) return 'bad extensions length';
+  const extensionsEnd = at + 2 + readU16(body, at);
+  if (extensionsEnd > end) return 'bad extensions length';
+  for (let next = at + 2; next < extensionsEnd;) {
+    if (next + 4 > extensionsEnd) return 'extension header cut short';
+    const type = readU16(body, next);
+    const dataStart = next + 4;
+    const dataEnd = dataStart + readU16(body, next + 2);
+    if (dataEnd > extensionsEnd) return `extension 0x${type.toString(16)} overruns the extensions`;
+    visit(type, dataStart, dataEnd);
+    next = dataEnd;
+  }
+  return null;
+}
