@@ -1,4 +1,4 @@
-import { hostFromUrl, normaliseUrl } from '../normalise-indicator.js';
+import { normaliseUrl } from '../normalise-indicator.js';
 import { CsvTable, type CsvTableSpec } from './csv-table.js';
 import { parseFeedTime } from './feed-time.js';
 import { excerpt, rejectHtml } from './parse-failed.js';
@@ -61,10 +61,7 @@ export const phishtankCsvParser: FeedParser = {
       if (table.get(VERIFIED) === 'no') draft.confidence = 50;
       draft.sourceFirstSeenAt = parseFeedTime(table.get(SUBMITTED));
       result.add(draft, table.line);
-      if (!deriveHosts) continue;
-      const host = hostFromUrl(url);
-      if (host !== null)
-        result.addDerived(result.draft(host.type, host.value, { derived_from: url, record }));
+      if (deriveHosts) result.addHostOf(draft, { record });
     }
     return result.finish(table.generatedAt, table.recognised);
   },

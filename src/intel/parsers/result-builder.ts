@@ -1,4 +1,5 @@
 import type { EpochMicros, IndicatorDraft, IndicatorType } from '../../records/index.js';
+import { hostFromUrl } from '../normalise-indicator.js';
 import { DraftKeySet } from './draft-key-set.js';
 import { parseFailed } from './parse-failed.js';
 import type { ParseContext, ParseIssue, ParseResult } from './parser.js';
@@ -71,6 +72,20 @@ export class ResultBuilder {
   /** Keeps a derived draft (a URL's host) unless its key was already seen; repeats are not counted. */
   addDerived(draft: IndicatorDraft): void {
     if (this.keys.add(this.indicators, draft, this.indicators.length)) this.indicators.push(draft);
+  }
+
+  /**
+   * Adds the host (domain or address) of a URL indicator as its own indicator with the URL's threat,
+   * its raw record saying where it came from. Gives the host draft (to add a reference), or null when
+   * the URL has no usable host.
+   */
+  addHostOf(urlDraft: IndicatorDraft, raw: Record<string, unknown>): IndicatorDraft | null {
+    const host = hostFromUrl(urlDraft.value);
+    if (host === null) return null;
+    const hostDraft = this.draft(host.type, host.value, { derived_from: urlDraft.value, ...raw });
+    hostDraft.threat = urlDraft.threat;
+    this.addDerived(hostDraft);
+    return hostDraft;
   }
 
   /** Counts an invalid record, describing the first MAX_ISSUES. */

@@ -1,7 +1,6 @@
 import type { EpochMicros } from '../../records/index.js';
 import {
   detectIndicator,
-  hostFromUrl,
   normaliseCidr,
   normaliseIp,
   normaliseUrl,
@@ -132,14 +131,7 @@ export function parseTextList(
     if (sectionTag !== null) draft.tags.push(sectionTag);
     if (reference !== undefined) draft.reference = reference(value.value);
     result.add(draft, lines.lineNumber);
-    if (deriveHosts && value.type === 'url') {
-      const host = hostFromUrl(value.value);
-      if (host !== null) {
-        const hostDraft = result.draft(host.type, host.value, { derived_from: value.value, line });
-        hostDraft.threat = threat;
-        result.addDerived(hostDraft);
-      }
-    }
+    if (deriveHosts && value.type === 'url') result.addHostOf(draft, { line });
   }
   return result.finish(generatedAt, sawComment);
 }

@@ -1,4 +1,4 @@
-import { hostFromUrl, normaliseUrl } from '../normalise-indicator.js';
+import { normaliseUrl } from '../normalise-indicator.js';
 import { CsvTable, type CsvTableSpec } from './csv-table.js';
 import { parseFeedTime } from './feed-time.js';
 import { excerpt, rejectHtml } from './parse-failed.js';
@@ -66,12 +66,8 @@ export const urlhausCsvParser: FeedParser = {
       draft.sourceLastSeenAt = parseFeedTime(table.get(LAST_ONLINE));
       result.add(draft, table.line);
       if (!deriveHosts) continue;
-      const host = hostFromUrl(url);
-      if (host === null) continue;
-      const hostDraft = result.draft(host.type, host.value, { derived_from: url, record });
-      hostDraft.threat = draft.threat;
-      hostDraft.reference = `https://urlhaus.abuse.ch/host/${host.value}/`;
-      result.addDerived(hostDraft);
+      const hostDraft = result.addHostOf(draft, { record });
+      if (hostDraft !== null) hostDraft.reference = `https://urlhaus.abuse.ch/host/${hostDraft.value}/`;
     }
     return result.finish(table.generatedAt, table.recognised);
   },
