@@ -1,10 +1,13 @@
 const MAC_PATTERN = /^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
+const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 /**
  * A MAC address as the store keeps it: lowercase, colon-separated ("aa:bb:cc:dd:ee:ff").
  * Accepts colons, dashes or no separator; null when the text is not a 48-bit MAC.
  */
 export function normaliseMac(text: string): string | null {
+  // Packet sources already give the canonical form; only other spellings need rewriting.
+  if (CANONICAL_MAC.test(text)) return text;
   if (!MAC_PATTERN.test(text)) return null;
   const hex = text.replace(/[:-]/g, '').toLowerCase();
   return hex.replace(/(..)(?!$)/g, '$1:');
