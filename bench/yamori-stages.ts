@@ -1,15 +1,19 @@
 /**
  * Runs the first stages of `yamori import pcap` on a file, without the database, and prints how long
- * they took as JSON: `read` (capture parsing), `decode` (read + decodePacket), `flow` (read + decode +
- * flow table). The difference to the full import is the store's share.
+ * they took as JSON: `read` (capture parsing), `decode` (read + decodeFrame), `flow` (read + decode +
+ * flow table, records made and dropped). The difference to the full import is the store's share.
+ * Each stage runs the import's own code: frame batches (`readCaptureFrames`), frames decoded in place,
+ * `PacketIngest` feeding the table.
  *
  * Usage: node --import tsx bench/yamori-stages.ts <read|decode|flow> <file> [config.yaml]
  */
 import { performance } from 'node:perf_hooks';
 import { openCaptureFile } from '../src/capture/open-capture-file.js';
-import { readCapture } from '../src/capture/read-capture.js';
+import { readCaptureFrames } from '../src/capture/read-capture.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { decodePacket } from '../src/decode/decode-packet.js';
+import { decodeFrame } from '../src/decode/decode-packet.js';
+import { DecodedFrame } from '../src/decode/decoded-frame.js';
+import { PacketIngest } from '../src/daemon/packet-ingest.js';
 import { createFlowTable } from '../src/flow/flow-table.js';
 
 const STAGES = ['read', 'decode', 'flow'] as const;
@@ -22,27 +26,25 @@ async function runStages(stage: Stage, file: string, configPath: string | null):
     onFlow: () => {
       flows++;
     },
+    onDns: () => undefined,
+    onDevice: () => undefined,
   });
-  const decode = stage !== 'read';
-  const track = stage === 'flow';
+  const ingest = new PacketIngest(table);
+  const frame = new DecodedFrame();
   let packets = 0;
-  let lastAdvanceUs = 0;
   const started = performance.now();
-  for await (const batch of readCapture(openCaptureFile(file), { sourceName: file })) {
-    packets += batch.length;
-    if (!decode) continue;
-    for (const packet of batch) {
-      const decoded = decodePacket(packet.linkType, packet.data);
-      if (!track) continue;
-      table.add(packet.timestampUs, decoded, packet.interfaceName);
-      // As the import pipeline does: timeouts about once a second of traffic.
-      if (packet.timestampUs - lastAdvanceUs >= 1_000_000) {
-        table.advance(packet.timestampUs);
-        lastAdvanceUs = packet.timestampUs;
+  for await (const batch of readCaptureFrames(openCaptureFile(file), { sourceName: file })) {
+    packets += batch.count;
+    if (stage === 'flow') {
+      ingest.frames(batch);
+    } else if (stage === 'decode') {
+      for (let i = 0; i < batch.count; i++) {
+        const start = batch.starts[i]!;
+        decodeFrame(frame, batch.linkTypes[i]!, batch.buffers[i]!, start, start + batch.lengths[i]!);
       }
     }
   }
-  if (track) table.flush('shutdown');
+  if (stage === 'flow') table.flush('shutdown');
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(`${JSON.stringify({ stage, packets, flows, seconds })}\n`);
 }

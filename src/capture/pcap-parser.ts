@@ -2,7 +2,7 @@
  * Classic libpcap files: a 24-byte file header, then records of a 16-byte header and the packet.
  * https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html
  */
-import type { CapturedPacket } from './captured-packet.js';
+import type { FrameBatch } from './frame-batch.js';
 import { MAX_RECORD_BYTES, type RecordParser } from './record-parser.js';
 
 const FILE_HEADER_BYTES = 24;
@@ -60,13 +60,7 @@ export class PcapParser implements RecordParser {
     return this.recordHeaderBytes + capturedLength;
   }
 
-  parseRecord(
-    bytes: Uint8Array,
-    view: DataView,
-    pos: number,
-    length: number,
-    batch: CapturedPacket[],
-  ): boolean {
+  parseRecord(bytes: Uint8Array, view: DataView, pos: number, length: number, batch: FrameBatch): boolean {
     const le = this.isLittleEndian;
     if (!this.hasFileHeader) {
       this.snaplen = view.getUint32(pos + 16, le);
@@ -77,14 +71,16 @@ export class PcapParser implements RecordParser {
     }
     const seconds = view.getUint32(pos, le);
     const fraction = view.getUint32(pos + 4, le);
-    batch.push({
-      timestampUs: seconds * 1_000_000 + (this.isNanos ? Math.floor(fraction / 1000) : fraction),
-      linkType: this.linkType,
-      interfaceIndex: 0,
-      interfaceName: null,
-      data: bytes.subarray(pos + this.recordHeaderBytes, pos + length),
-      originalLength: view.getUint32(pos + 12, le),
-    });
+    batch.push(
+      bytes,
+      pos + this.recordHeaderBytes,
+      length - this.recordHeaderBytes,
+      view.getUint32(pos + 12, le),
+      seconds * 1_000_000 + (this.isNanos ? Math.floor(fraction / 1000) : fraction),
+      this.linkType,
+      0,
+      null,
+    );
     return true;
   }
 }

@@ -3,7 +3,7 @@
  * a Section Header Block fixing the byte order and numbering their interfaces from 0.
  * https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-03.html
  */
-import type { CapturedPacket } from './captured-packet.js';
+import type { FrameBatch } from './frame-batch.js';
 import { MAX_RECORD_BYTES, type RecordParser } from './record-parser.js';
 import { TickScale } from './tick-scale.js';
 
@@ -81,13 +81,7 @@ export class PcapngParser implements RecordParser {
     return length;
   }
 
-  parseRecord(
-    bytes: Uint8Array,
-    view: DataView,
-    pos: number,
-    length: number,
-    batch: CapturedPacket[],
-  ): boolean {
+  parseRecord(bytes: Uint8Array, view: DataView, pos: number, length: number, batch: FrameBatch): boolean {
     const le = this.isLittleEndian;
     const trailer = view.getUint32(pos + length - 4, le);
     if (trailer !== length) {
@@ -121,7 +115,7 @@ export class PcapngParser implements RecordParser {
     pos: number,
     length: number,
     interfaceIndex: number,
-    batch: CapturedPacket[],
+    batch: FrameBatch,
   ): boolean {
     const le = this.isLittleEndian;
     const iface = this.interfaces[interfaceIndex];
@@ -137,14 +131,16 @@ export class PcapngParser implements RecordParser {
     const timestampUs =
       iface.scale.toMicros(view.getUint32(pos + 12, le), view.getUint32(pos + 16, le)) + iface.offsetUs;
     this.lastTimestampUs = timestampUs;
-    batch.push({
+    batch.push(
+      bytes,
+      pos + 28,
+      capturedLength,
+      view.getUint32(pos + 24, le),
       timestampUs,
-      linkType: iface.linkType,
+      iface.linkType,
       interfaceIndex,
-      interfaceName: iface.name,
-      data: bytes.subarray(pos + 28, pos + 28 + capturedLength),
-      originalLength: view.getUint32(pos + 24, le),
-    });
+      iface.name,
+    );
     return true;
   }
 
@@ -153,7 +149,7 @@ export class PcapngParser implements RecordParser {
     view: DataView,
     pos: number,
     length: number,
-    batch: CapturedPacket[],
+    batch: FrameBatch,
   ): boolean {
     const iface = this.interfaces[0];
     if (iface === undefined) {
@@ -164,14 +160,16 @@ export class PcapngParser implements RecordParser {
     // The block holds no captured length: it is the original length cut to the snap length.
     let capturedLength = Math.min(originalLength, length - 16);
     if (iface.snaplen !== 0 && iface.snaplen < capturedLength) capturedLength = iface.snaplen;
-    batch.push({
-      timestampUs: this.lastTimestampUs,
-      linkType: iface.linkType,
-      interfaceIndex: 0,
-      interfaceName: iface.name,
-      data: bytes.subarray(pos + 12, pos + 12 + capturedLength),
+    batch.push(
+      bytes,
+      pos + 12,
+      capturedLength,
       originalLength,
-    });
+      this.lastTimestampUs,
+      iface.linkType,
+      0,
+      iface.name,
+    );
     return true;
   }
 

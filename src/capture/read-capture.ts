@@ -2,6 +2,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { YamoriError } from '../errors/index.js';
 import type { CapturedPacket } from './captured-packet.js';
+import { FrameBatch } from './frame-batch.js';
 import { isPcapMagic, PcapParser } from './pcap-parser.js';
 import { PCAPNG_SECTION_HEADER, PcapngParser } from './pcapng-parser.js';
 import { FillResult, RecordFramer } from './record-framer.js';
@@ -32,6 +33,14 @@ export interface CaptureReader extends AsyncGenerator<CapturedPacket[], void, un
   stats(): CaptureReadStats;
 }
 
+/**
+ * `CaptureReader` with batches as `FrameBatch`: one object, refilled for every batch, so reading
+ * allocates nothing per packet. The import path reads this way.
+ */
+export interface FrameReader extends AsyncGenerator<FrameBatch, void, undefined> {
+  stats(): CaptureReadStats;
+}
+
 export type CaptureInput = NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 
 const GZIP_MAGIC = 0x1f8b;
@@ -48,6 +57,16 @@ const GZIP_CHUNK_BYTES = 256 * 1024;
  * Errors of the input stream itself pass through unchanged.
  */
 export function readCapture(input: CaptureInput, options: ReadCaptureOptions): CaptureReader {
+  const frames = readCaptureFrames(input, options);
+  return Object.assign(packetBatches(frames), { stats: () => frames.stats() });
+}
+
+/**
+ * `readCapture` yielding `FrameBatch`es: the same packets, batches and errors, without an object per
+ * packet. The batch object and the bytes it points into are reused: each batch is valid until the
+ * next is requested.
+ */
+export function readCaptureFrames(input: CaptureInput, options: ReadCaptureOptions): FrameReader {
   const stats: CaptureReadStats = {
     format: null,
     isGzip: false,
@@ -60,19 +79,28 @@ export function readCapture(input: CaptureInput, options: ReadCaptureOptions): C
   return Object.assign(batches, { stats: (): CaptureReadStats => ({ ...stats }) });
 }
 
+async function* packetBatches(frames: FrameReader): AsyncGenerator<CapturedPacket[], void, undefined> {
+  for await (const batch of frames) {
+    const packets: CapturedPacket[] = new Array<CapturedPacket>(batch.count);
+    for (let i = 0; i < batch.count; i++) packets[i] = batch.packet(i);
+    yield packets;
+  }
+}
+
 async function* readBatches(
   input: CaptureInput,
   options: ReadCaptureOptions,
   stats: CaptureReadStats,
-): AsyncGenerator<CapturedPacket[], void, undefined> {
+): AsyncGenerator<FrameBatch, void, undefined> {
   const { sourceName } = options;
-  const maxBatch = Math.max(1, options.maxBatch ?? 1024);
+  const batch = new FrameBatch(Math.max(1, options.maxBatch ?? 1024));
   let chunks: AsyncIterator<Uint8Array> = byteChunks(input, sourceName, stats);
   try {
     let head = await readHead(chunks);
     if (head.length >= 2 && head[0] === GZIP_MAGIC >> 8 && head[1] === (GZIP_MAGIC & 0xff)) {
       stats.isGzip = true;
-      chunks = gunzip(prepend(head, chunks));
+      // The stream machinery may hold a chunk after asking for the next, so it gets copies.
+      chunks = gunzip(copied(prepend(head, chunks)));
       head = await readHead(chunks);
     }
     const parser = createParser(head, sourceName);
@@ -91,13 +119,13 @@ async function* readBatches(
       }
       framer.feed(chunk);
       for (;;) {
-        let batch: CapturedPacket[] = [];
-        const result = framer.fill(batch, maxBatch);
+        batch.clear();
+        const result = framer.fill(batch);
         stats.bytesRead = framer.offset;
-        if (batch.length > 0) {
-          count(batch, stats);
+        if (batch.count > 0) {
+          stats.packets += batch.count;
+          stats.bytes += batch.capturedBytes();
           yield batch;
-          batch = [];
         }
         if (result === FillResult.CORRUPT) throw corrupt(sourceName, framer.offset, framer.failure, stats);
         if (result === FillResult.NEED_INPUT) break;
@@ -118,14 +146,18 @@ async function* readBatches(
     }
   }
 
-  /** Reads until at least the magic number is there; the first chunk(s), joined. */
+  /**
+   * Reads until at least the magic number is there; the first chunk(s), joined. A chunk is valid only
+   * until the next is requested (see `openCaptureFile`), so one that is kept while reading on is copied.
+   */
   async function readHead(iterator: AsyncIterator<Uint8Array>): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     let total = 0;
     while (total < MAGIC_BYTES) {
       const chunk = await nextChunk(iterator, 0);
       if (chunk === null) break;
-      parts.push(chunk);
+      if (parts.length === 0 && chunk.length >= MAGIC_BYTES) return chunk;
+      parts.push(Uint8Array.from(chunk));
       total += chunk.length;
     }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
@@ -195,13 +227,6 @@ function mapGzipError(error: unknown, sourceName: string, offset: number, stats:
   return Object.assign(mapped, { cause: error });
 }
 
-function count(batch: CapturedPacket[], stats: CaptureReadStats): void {
-  let bytes = 0;
-  for (let i = 0; i < batch.length; i++) bytes += batch[i]!.data.length;
-  stats.packets += batch.length;
-  stats.bytes += bytes;
-}
-
 async function* byteChunks(
   input: CaptureInput,
   sourceName: string,
@@ -214,6 +239,10 @@ async function* byteChunks(
     stats.inputBytes += chunk.length;
     yield chunk;
   }
+}
+
+async function* copied(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of chunks) yield Uint8Array.from(chunk);
 }
 
 async function* prepend(

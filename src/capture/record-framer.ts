@@ -1,4 +1,4 @@
-import type { CapturedPacket } from './captured-packet.js';
+import type { FrameBatch } from './frame-batch.js';
 import type { RecordParser } from './record-parser.js';
 
 /** What `fill` stopped for. */
@@ -45,13 +45,13 @@ export class RecordFramer {
     this.pos = 0;
   }
 
-  /** Parses records from the fed chunk onto `batch` until it holds `maxBatch` packets or the chunk is used up. */
-  fill(batch: CapturedPacket[], maxBatch: number): FillResult {
+  /** Parses records from the fed chunk into `batch` until it is full or the chunk is used up. */
+  fill(batch: FrameBatch): FillResult {
     const parser = this.parser;
     const chunk = this.chunk;
     const view = this.view;
     const end = chunk.length;
-    while (batch.length < maxBatch) {
+    while (!batch.isFull) {
       if (this.tail !== null) {
         const result = this.continueTail(batch);
         if (result !== FillResult.BATCH_FULL) return result;
@@ -88,7 +88,7 @@ export class RecordFramer {
   }
 
   /** Moves bytes from the chunk into the tail; BATCH_FULL here means "record done, go on". */
-  private continueTail(batch: CapturedPacket[]): FillResult {
+  private continueTail(batch: FrameBatch): FillResult {
     let tail = this.tail!;
     const take = Math.min(this.tailNeed - this.tailFill, this.chunk.length - this.pos);
     if (this.tailFill + take > tail.length) {

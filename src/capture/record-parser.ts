@@ -1,4 +1,4 @@
-import type { CapturedPacket } from './captured-packet.js';
+import type { FrameBatch } from './frame-batch.js';
 
 /** The capture formats `readCapture` understands. */
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -25,12 +25,6 @@ export interface RecordParser {
   readonly failure: string;
   /** Total length of the record at `pos` (at least `headerLength`), or -1 when it is impossible. */
   recordLength(view: DataView, pos: number): number;
-  /** Parses the complete record at `pos`, pushing any packet onto `batch`; false when it is corrupt. */
-  parseRecord(
-    bytes: Uint8Array,
-    view: DataView,
-    pos: number,
-    length: number,
-    batch: CapturedPacket[],
-  ): boolean;
+  /** Parses the complete record at `pos`, adding any packet to `batch`; false when it is corrupt. */
+  parseRecord(bytes: Uint8Array, view: DataView, pos: number, length: number, batch: FrameBatch): boolean;
 }

@@ -1,10 +1,11 @@
-import type { CapturedPacket } from '../capture/index.js';
+import type { CapturedPacket, FrameBatch } from '../capture/index.js';
 import type { FlowTableConfig, StoreConfig } from '../config/index.js';
-import { decodePacket } from '../decode/index.js';
 import { createFlowTable } from '../flow/index.js';
 import type { Logger } from '../log/index.js';
 import type { DeviceObservation, DnsRecord, FlowRecord } from '../records/index.js';
 import type { Store } from '../store/index.js';
+import { DeviceObservationFold } from './device-fold.js';
+import { PacketIngest } from './packet-ingest.js';
 
 export interface PipelineStats {
   packets: number;
@@ -13,6 +14,7 @@ export interface PipelineStats {
   nonIp: number;
   flowsWritten: number;
   dnsWritten: number;
+  /** Device observations the flow table made; the store receives them folded (see DeviceObservationFold). */
   deviceObservations: number;
   liveFlows: number;
   evicted: number;
@@ -20,13 +22,19 @@ export interface PipelineStats {
 }
 
 export interface PacketPipeline {
-  /** Decodes a batch and feeds the flow table; writes a batch to the store when enough flows are ready. */
+  /**
+   * Decodes a batch and feeds the flow table; starts writing a batch to the store when enough flows
+   * are ready. The write goes on while the next batches are read (one write at a time: the next
+   * ingest that finds one still running waits for it, and a failure of it is thrown there).
+   */
   ingest(packets: readonly CapturedPacket[]): Promise<void>;
+  /** `ingest` for the import path's reused frame batches (`readCaptureFrames`). */
+  ingestFrames(batch: FrameBatch): Promise<void>;
   /** Expires flows by wall-clock time (live capture) and writes what is ready. */
   tick(nowUs: number): Promise<void>;
   /** Emits every flow still in memory (end of a file, or shutdown) and writes everything. */
   finish(): Promise<void>;
-  /** Writes what is ready now, however little. */
+  /** Writes what is ready now, however little, and waits for every write to be durable. */
   flush(): Promise<void>;
   stats(): PipelineStats;
 }
@@ -37,6 +45,9 @@ export interface PipelineDeps {
   /** Called after each batch is durably written, with the running totals. */
   onWritten?: (stats: PipelineStats) => void;
 }
+
+/** Most flows written per batch at the end, when more are open than one batch holds. */
+const SHUTDOWN_BATCH_ROWS = 10_000;
 
 /**
  * capture → decode → flow → store, for files and live capture alike. Flows leave memory only through
@@ -49,12 +60,10 @@ export function createPacketPipeline(
 ): PacketPipeline {
   let flows: FlowRecord[] = [];
   let dns: DnsRecord[] = [];
-  let devices: DeviceObservation[] = [];
+  const devices = new DeviceObservationFold();
+  // Observations of a batch whose write failed, tried again first.
+  let unwrittenDevices: DeviceObservation[] = [];
   const totals = {
-    packets: 0,
-    bytes: 0,
-    malformed: 0,
-    nonIp: 0,
     flowsWritten: 0,
     dnsWritten: 0,
     deviceObservations: 0,
@@ -63,22 +72,25 @@ export function createPacketPipeline(
   const table = createFlowTable(config.flow, {
     onFlow: (flow) => flows.push(flow),
     onDns: (record) => dns.push(record),
-    onDevice: (observation) => devices.push(observation),
+    onDevice: (observation) => {
+      totals.deviceObservations++;
+      devices.add(observation);
+    },
   });
+  const ingest = new PacketIngest(table);
   const maxBatchRows = config.store.maxBatchRows;
-  let lastAdvanceUs = 0;
 
   const stats = (): PipelineStats => {
     const table_ = table.stats();
-    return { ...totals, liveFlows: table_.liveFlows, evicted: table_.evicted };
+    return { ...ingest.totals, ...totals, liveFlows: table_.liveFlows, evicted: table_.evicted };
   };
 
   const writeNow = async (): Promise<void> => {
-    if (flows.length === 0 && dns.length === 0 && devices.length === 0) return;
-    const [flowBatch, dnsBatch, deviceBatch] = [flows, dns, devices];
+    if (flows.length === 0 && dns.length === 0 && devices.size === 0 && unwrittenDevices.length === 0) return;
+    const [flowBatch, dnsBatch, deviceBatch] = [flows, dns, unwrittenDevices.concat(devices.take())];
     flows = [];
     dns = [];
-    devices = [];
+    unwrittenDevices = [];
     let step = 0;
     try {
       // Devices and DNS first: a flow in the store can then always be explained by them.
@@ -89,14 +101,13 @@ export function createPacketPipeline(
       if (flowBatch.length > 0) await deps.store.writeFlows(flowBatch);
     } catch (error) {
       // Keep what was not stored, so a later write (or the shutdown flush) tries again.
-      if (step < 1) devices = deviceBatch.concat(devices);
+      if (step < 1) unwrittenDevices = deviceBatch;
       if (step < 2) dns = dnsBatch.concat(dns);
       flows = flowBatch.concat(flows);
       throw error;
     }
     totals.flowsWritten += flowBatch.length;
     totals.dnsWritten += dnsBatch.length;
-    totals.deviceObservations += deviceBatch.length;
     totals.batchesWritten++;
     deps.onWritten?.(stats());
   };
@@ -110,36 +121,57 @@ export function createPacketPipeline(
   };
 
   const isReady = (): boolean =>
-    flows.length >= maxBatchRows || dns.length >= maxBatchRows || devices.length >= maxBatchRows;
+    flows.length >= maxBatchRows || dns.length >= maxBatchRows || devices.size >= maxBatchRows;
+
+  // The write started last and not yet waited for; parsing goes on while it runs.
+  let behind: Promise<void> | null = null;
+  const settle = async (): Promise<void> => {
+    const previous = behind;
+    behind = null;
+    if (previous !== null) await previous;
+  };
+  const writeBehind = async (): Promise<void> => {
+    await settle();
+    const next = write();
+    // Handled when the next ingest, flush or finish waits for it; until then it must not count as
+    // an unhandled rejection.
+    next.catch(() => undefined);
+    behind = next;
+  };
 
   return {
     async ingest(packets) {
-      for (const packet of packets) {
-        totals.packets++;
-        totals.bytes += packet.originalLength;
-        const decoded = decodePacket(packet.linkType, packet.data);
-        if (decoded.kind === 'malformed') totals.malformed++;
-        else if (decoded.kind === 'other') totals.nonIp++;
-        table.add(packet.timestampUs, decoded, packet.interfaceName);
-        // Timeouts by packet time, checked about once a second of traffic, not per packet.
-        if (packet.timestampUs - lastAdvanceUs >= 1_000_000) {
-          table.advance(packet.timestampUs);
-          lastAdvanceUs = packet.timestampUs;
-        }
-      }
-      if (isReady()) await write();
+      ingest.packets(packets);
+      if (isReady()) await writeBehind();
+    },
+    async ingestFrames(batch) {
+      ingest.frames(batch);
+      if (isReady()) await writeBehind();
     },
     async tick(nowUs) {
-      table.advance(nowUs);
-      lastAdvanceUs = Math.max(lastAdvanceUs, nowUs);
-      if (isReady()) await write();
+      ingest.advance(nowUs);
+      if (isReady()) await writeBehind();
     },
     async finish() {
-      // In batches: a million live flows emitted at once would be a million records in memory.
-      while (!table.flush('shutdown', Math.max(1, maxBatchRows))) await write();
+      await settle();
+      // In batches: a million live flows emitted at once would be a million records in memory. When
+      // the open flows fit one batch they are one (each batch costs its own commits); when they do
+      // not, the batches are smaller than while reading, so that a million flows never stand in
+      // memory as records more than a few thousand at a time.
+      const open = table.stats().liveFlows;
+      const rows = Math.max(
+        1,
+        open <= maxBatchRows ? maxBatchRows : Math.min(maxBatchRows, SHUTDOWN_BATCH_ROWS),
+      );
+      // Each batch is written while the next is made: its commit runs on DuckDB's threads meanwhile.
+      while (!table.flush('shutdown', rows)) await writeBehind();
+      await settle();
       await write();
     },
-    flush: write,
+    async flush() {
+      await settle();
+      await write();
+    },
     stats,
   };
 }

@@ -3,11 +3,14 @@
  * (DNS, TLS ClientHello and server flight with JA3/JA4 and certificate SHA1, HTTP Host, DHCP).
  *
  * In: a frame and its pcap link type, or a payload. Out: summaries, or null / 'malformed' / 'invalid'.
+ * `decodeFrame` fills a reused `DecodedFrame` with numbers and offsets (the import path: nothing is
+ * allocated per packet); `decodePacket` adds the text forms.
  * Pure: no I/O, no clock, and no input makes a decoder throw.
  * Called by capture/ and flow/; imports nothing of ours but the leaves.
  */
 export { LinkType, type PacketSummary, type ArpSummary, type DecodeResult } from './packet.js';
-export { decodePacket } from './decode-packet.js';
+export { decodePacket, decodeFrame } from './decode-packet.js';
+export { DecodedFrame, FrameKind } from './decoded-frame.js';
 export { formatIpv4, formatIpv6 } from './ip/format-ip.js';
 export { formatMac } from './link/format-mac.js';
 export { decodeDnsMessage, type DnsMessage, type DnsQuestion, type DnsAnswer } from './dns.js';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isGrease } from './tls.js';
 
 export interface Ja3Input {
@@ -35,8 +35,9 @@ function joinDecimal(values: readonly number[], skipGrease: boolean): string {
   return text;
 }
 
+// The text is ASCII (digits, commas, dashes), so hashing its UTF-8 bytes hashes its latin1 bytes.
 function md5Hex(text: string): string {
-  return createHash('md5').update(text, 'latin1').digest('hex');
+  return hash('md5', text, 'hex');
 }
 
 /**

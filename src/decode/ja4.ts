@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isGrease } from './tls.js';
 
 export interface Ja4Input {
@@ -42,8 +42,9 @@ function isAlphanumeric(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
+// The text is ASCII (hex, commas, an underscore), so its UTF-8 bytes are its latin1 bytes.
 function truncatedSha256(text: string): string {
-  return createHash('sha256').update(text, 'latin1').digest('hex').slice(0, 12);
+  return hash('sha256', text, 'hex').slice(0, 12);
 }
 
 /** The version part: the highest non-GREASE supported_versions value, else legacy_version. */

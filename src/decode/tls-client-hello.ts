@@ -1,5 +1,4 @@
-import { computeJa3 } from './ja3.js';
-import { computeJa4 } from './ja4.js';
+import { ClientHelloPrints } from './client-hello-prints.js';
 import { isGrease, readHelloStart, readU16, walkExtensions } from './tls.js';
 import type { TlsClientHello, TlsParse } from './tls.js';
 import { readTlsHandshake } from './tls-handshake-reader.js';
@@ -8,8 +7,6 @@ const CLIENT_HELLO = 1;
 // Real ClientHellos stay well under this even with post-quantum key shares; a larger stated
 // length means the bytes are not a ClientHello, and buffering for it would be wasted.
 const MAX_CLIENT_HELLO_BYTES = 65535;
-
-type ClientHelloFields = Omit<TlsClientHello, 'ja3' | 'ja3String' | 'ja4'>;
 
 function latin1(bytes: Uint8Array, start: number, end: number, lowercase: boolean): string {
   let text = '';
@@ -61,7 +58,7 @@ function readAlpn(bytes: Uint8Array, start: number, end: number): string[] {
  * contents of the extensions we read are taken leniently (a bad inner length ends that list), as
  * a fingerprint of an odd client is still worth having.
  */
-function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
+function readClientHelloBody(body: Uint8Array): TlsClientHello | string {
   const end = body.length;
   const start = readHelloStart(body, 'ClientHello');
   if (typeof start === 'string') return start;
@@ -78,7 +75,8 @@ function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
   at += 1 + body[at]!;
   if (at > end) return 'bad compression methods length';
 
-  const hello: ClientHelloFields = {
+  // The fingerprints are filled in once the fields are known; the one object is what the caller gets.
+  const hello: TlsClientHello = {
     legacyVersion,
     supportedVersions: [],
     version: legacyVersion,
@@ -89,6 +87,9 @@ function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
     supportedGroups: [],
     ecPointFormats: [],
     signatureAlgorithms: [],
+    ja3: '',
+    ja3String: '',
+    ja4: '',
   };
   if (at === end) return hello;
   const problem = walkExtensions(body, at, end, (type, dataStart, dataEnd) => {
@@ -121,13 +122,17 @@ function readClientHelloBody(body: Uint8Array): ClientHelloFields | string {
   return hello;
 }
 
-function highestVersion(hello: ClientHelloFields): number {
+function highestVersion(hello: TlsClientHello): number {
   let version = -1;
   for (const value of hello.supportedVersions) {
     if (!isGrease(value) && value > version) version = value;
   }
   return version < 0 ? hello.legacyVersion : version;
 }
+
+// Fingerprints of the ClientHellos seen so far. Module state, but pure in effect: it only remembers
+// the results of a pure function, within a fixed bound.
+const prints = new ClientHelloPrints();
 
 function parse(stream: Uint8Array): TlsParse<TlsClientHello> {
   const read = readTlsHandshake(stream);
@@ -151,8 +156,11 @@ function parse(stream: Uint8Array): TlsParse<TlsClientHello> {
   const fields = readClientHelloBody(first.body);
   if (typeof fields === 'string') return { status: 'invalid', reason: fields };
   fields.version = highestVersion(fields);
-  const { ja3, ja3String } = computeJa3(fields);
-  return { status: 'ok', value: { ...fields, ja3, ja3String, ja4: computeJa4(fields) } };
+  const { ja3, ja3String, ja4 } = prints.of(fields);
+  fields.ja3 = ja3;
+  fields.ja3String = ja3String;
+  fields.ja4 = ja4;
+  return { status: 'ok', value: fields };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { hash } from 'node:crypto';
 import { writeAddress } from './address-bytes.js';
+import { writeAddressBytes } from './address-words.js';
 
 export interface CommunityIdTuple {
   ipProto: number;
@@ -96,13 +97,47 @@ export function hashTuple(
   isOneWay: boolean,
   options: CommunityIdOptions = {},
 ): string {
+  const length = writeAddress(srcAddr, scratch, 2);
+  if (length === -1 || writeAddress(dstAddr, scratch, 2 + length) !== length) return '';
+  return hashPreparedTuple(ipProto, length, srcPort, dstPort, isOneWay, options);
+}
+
+/**
+ * The flow table's form: addresses as big-endian words (see address-words.ts), so no text is parsed.
+ * Same result as `hashTuple` on the addresses' text.
+ */
+export function hashTupleWords(
+  ipProto: number,
+  words: Int32Array,
+  srcAt: number,
+  dstAt: number,
+  isV6: boolean,
+  srcPort: number,
+  dstPort: number,
+  isOneWay: boolean,
+): string {
+  const length = writeAddressBytes(words, srcAt, isV6, scratch, 2);
+  writeAddressBytes(words, dstAt, isV6, scratch, 2 + length);
+  return hashPreparedTuple(ipProto, length, srcPort, dstPort, isOneWay, {});
+}
+
+/** Hashes the tuple whose addresses (`length` bytes each) are in `scratch` at 2 and 2 + length. */
+function hashPreparedTuple(
+  ipProto: number,
+  length: number,
+  srcPort: number,
+  dstPort: number,
+  isOneWay: boolean,
+  options: CommunityIdOptions,
+): string {
   const input = scratch;
-  const length = writeAddress(srcAddr, input, 2);
-  if (length === -1 || writeAddress(dstAddr, input, 2 + length) !== length) return '';
   const order = compare(input, 2, 2 + length, length);
   if (!isOneWay && (order > 0 || (order === 0 && srcPort > dstPort))) {
-    writeAddress(dstAddr, input, 2);
-    writeAddress(srcAddr, input, 2 + length);
+    for (let i = 0; i < length; i++) {
+      const a = input[2 + i]!;
+      input[2 + i] = input[2 + length + i]!;
+      input[2 + length + i] = a;
+    }
     [srcPort, dstPort] = [dstPort, srcPort];
   }
   const seed = (options.seed ?? 0) & 0xffff;

@@ -4,19 +4,33 @@
  */
 import { decodeDhcp } from '../decode/index.js';
 import { decodeDnsMessage } from '../decode/index.js';
-import type { PacketSummary } from '../decode/index.js';
 import { reportDnsResponse } from './dns-answers.js';
 import type { InspectionContext } from './inspection-context.js';
 
 const DHCP_ACK = 5;
 const UNSPECIFIED = '0.0.0.0';
 
-export function inspectUdpPayload(p: PacketSummary, timestampUs: number, ctx: InspectionContext): void {
-  if (p.srcPort === 53) {
-    const message = decodeDnsMessage(p.payload);
-    if (message !== null) reportDnsResponse(message, p.dstAddr, p.srcAddr, timestampUs, 'udp', ctx);
-  } else if (p.srcPort === 67 || p.srcPort === 68 || p.dstPort === 67 || p.dstPort === 68) {
-    inspectDhcp(p.payload, timestampUs, ctx);
+/** One UDP datagram as inspection needs it, in the packet's own direction. */
+export interface InspectedDatagram {
+  srcPort: number;
+  dstPort: number;
+  srcAddr: string;
+  dstAddr: string;
+  /** The captured payload. */
+  payload: Uint8Array;
+}
+
+/** Whether `inspectUdpPayload` reads datagrams between these ports (so others need not be prepared). */
+export function isInspectedDatagram(srcPort: number, dstPort: number): boolean {
+  return srcPort === 53 || srcPort === 67 || srcPort === 68 || dstPort === 67 || dstPort === 68;
+}
+
+export function inspectUdpPayload(d: InspectedDatagram, timestampUs: number, ctx: InspectionContext): void {
+  if (d.srcPort === 53) {
+    const message = decodeDnsMessage(d.payload);
+    if (message !== null) reportDnsResponse(message, d.dstAddr, d.srcAddr, timestampUs, 'udp', ctx);
+  } else if (isInspectedDatagram(d.srcPort, d.dstPort)) {
+    inspectDhcp(d.payload, timestampUs, ctx);
   }
 }
 

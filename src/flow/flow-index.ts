@@ -1,134 +1,100 @@
-import type { FlowState } from './flow-state.js';
-
 /**
- * The flow table's lookup: a hash table from the canonical tuple to the live flow. A `Map` keyed by
- * a string would need a key built and hashed per packet, which costs more than the rest of the
- * packet's accounting; here the tuple is hashed in place and matched field by field. Chains hang
- * off the flows themselves (`bucketNext`), so inserting allocates nothing. The hash is seeded per
- * table, so crafted traffic cannot aim for one long chain.
+ * The flow table's lookup: an open-addressing hash table from a flow's hash to its id, in one
+ * Int32Array of (hash, id + 1) pairs, probed linearly. A probe reads the stored hash beside the id,
+ * so a miss rarely touches a flow record, and the whole index of ten thousand flows fits in the CPU
+ * cache. Removal shifts the following entries back (no tombstones), so lookups stay short however
+ * many flows come and go. The load stays at most one half: the table doubles past that.
+ *
+ * The index knows hashes and ids only; whether the flow at an id has the packet's tuple is the flow
+ * table's question. Callers walk candidates with `start`, `idAt`, `hashAt` and `next`.
  */
 export class FlowIndex {
-  private buckets: (FlowState | null)[];
+  private entries: Int32Array;
   private mask: number;
   size = 0;
 
-  constructor(
-    private readonly seed: number,
-    initialCapacity = 1024,
-  ) {
+  constructor(initialCapacity = 1024) {
     let capacity = 16;
     while (capacity < initialCapacity) capacity *= 2;
-    this.buckets = new Array<FlowState | null>(capacity).fill(null);
+    this.entries = new Int32Array(capacity * 2);
     this.mask = capacity - 1;
   }
 
-  /**
-   * Hash of a tuple given in canonical order (`a` first; see `flowKeyOrder`). Vlan null and 0 hash
-   * alike, which only costs a comparison.
-   */
-  hash(
-    ipProto: number,
-    vlan: number | null,
-    innerVlan: number | null,
-    a: string,
-    portA: number,
-    b: string,
-    portB: number,
-  ): number {
-    let h = this.seed ^ ipProto;
-    for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ portA, 0x01000193);
-    for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ portB, 0x01000193);
-    h = Math.imul(h ^ ((vlan ?? 0) | ((innerVlan ?? 0) << 12)), 0x01000193);
-    // Murmur3's finaliser: the table uses the low bits, which FNV alone mixes poorly.
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    // A signed 32-bit result stays a small integer in V8: stored unboxed in the flow, compared without
-    // following a pointer. An unsigned one above 2^31 would be a heap number per flow.
-    return h ^ (h >>> 16);
+  get capacity(): number {
+    return this.mask + 1;
   }
 
-  find(
-    hash: number,
-    ipProto: number,
-    vlan: number | null,
-    innerVlan: number | null,
-    a: string,
-    portA: number,
-    b: string,
-    portB: number,
-    isOneWay: boolean,
-  ): FlowState | null {
-    for (let flow = this.buckets[hash & this.mask] ?? null; flow !== null; flow = flow.bucketNext) {
-      if (
-        flow.hash === hash &&
-        flow.ipProto === ipProto &&
-        flow.vlan === vlan &&
-        flow.innerVlan === innerVlan &&
-        flow.isOneWay === isOneWay &&
-        (flow.isKeySrcFirst
-          ? flow.srcPort === portA && flow.dstPort === portB && flow.srcAddr === a && flow.dstAddr === b
-          : flow.dstPort === portA && flow.srcPort === portB && flow.dstAddr === a && flow.srcAddr === b)
-      ) {
-        return flow;
-      }
-    }
-    return null;
+  /** The first position to look at for `hash`. */
+  start(hash: number): number {
+    return hash & this.mask;
   }
 
-  /** Adds a flow whose `hash` is set and which is not in the index. */
-  insert(flow: FlowState): void {
-    if (this.size >= this.buckets.length * 0.75) this.grow();
-    const at = flow.hash & this.mask;
-    flow.bucketNext = this.buckets[at] ?? null;
-    this.buckets[at] = flow;
+  next(position: number): number {
+    return (position + 1) & this.mask;
+  }
+
+  /** The id stored at `position`, or -1 when the position is empty (the end of the walk). */
+  idAt(position: number): number {
+    return this.entries[2 * position + 1]! - 1;
+  }
+
+  hashAt(position: number): number {
+    return this.entries[2 * position]!;
+  }
+
+  /** Adds `id` under `hash`; the id must not be in the index. */
+  insert(hash: number, id: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    this.place(hash, id);
     this.size++;
   }
 
-  remove(flow: FlowState): void {
-    const at = flow.hash & this.mask;
-    let previous: FlowState | null = null;
-    for (let current = this.buckets[at] ?? null; current !== null; current = current.bucketNext) {
-      if (current === flow) {
-        if (previous === null) this.buckets[at] = flow.bucketNext;
-        else previous.bucketNext = flow.bucketNext;
-        flow.bucketNext = null;
-        this.size--;
-        return;
-      }
-      previous = current;
+  /** Removes `id`, stored under `hash`; false when it is not there. */
+  remove(hash: number, id: number): boolean {
+    const entries = this.entries;
+    const mask = this.mask;
+    let hole = hash & mask;
+    for (;;) {
+      const stored = entries[2 * hole + 1]!;
+      if (stored === 0) return false;
+      if (stored === id + 1) break;
+      hole = (hole + 1) & mask;
     }
+    // Backward shift: move each later entry of the run into the hole when its home position is
+    // not between the hole and where it sits, so every entry stays reachable from its home.
+    let at = hole;
+    for (;;) {
+      at = (at + 1) & mask;
+      const stored = entries[2 * at + 1]!;
+      if (stored === 0) break;
+      const home = entries[2 * at]! & mask;
+      const isHomeAfterHole = hole <= at ? home > hole && home <= at : home > hole || home <= at;
+      if (isHomeAfterHole) continue;
+      entries[2 * hole] = entries[2 * at]!;
+      entries[2 * hole + 1] = stored;
+      hole = at;
+    }
+    entries[2 * hole] = 0;
+    entries[2 * hole + 1] = 0;
+    this.size--;
+    return true;
+  }
+
+  private place(hash: number, id: number): void {
+    const entries = this.entries;
+    let at = hash & this.mask;
+    while (entries[2 * at + 1] !== 0) at = (at + 1) & this.mask;
+    entries[2 * at] = hash;
+    entries[2 * at + 1] = id + 1;
   }
 
   private grow(): void {
-    const old = this.buckets;
-    this.buckets = new Array<FlowState | null>(old.length * 2).fill(null);
-    this.mask = this.buckets.length - 1;
-    for (let head of old) {
-      while (head !== null && head !== undefined) {
-        const next: FlowState | null = head.bucketNext;
-        const at = head.hash & this.mask;
-        head.bucketNext = this.buckets[at] ?? null;
-        this.buckets[at] = head;
-        head = next;
-      }
+    const old = this.entries;
+    this.entries = new Int32Array(old.length * 2);
+    this.mask = this.entries.length / 2 - 1;
+    for (let at = 0; at < old.length; at += 2) {
+      const stored = old[at + 1]!;
+      if (stored !== 0) this.place(old[at]!, stored - 1);
     }
   }
-}
-
-/**
- * True when the packet's source end comes first in the key. Both directions of a conversation then
- * give the same key; one-way ICMP messages keep their order, as Community ID does.
- */
-export function isSrcFirstInKey(
-  srcAddr: string,
-  srcPort: number,
-  dstAddr: string,
-  dstPort: number,
-  isOneWay: boolean,
-): boolean {
-  return isOneWay || srcAddr < dstAddr || (srcAddr === dstAddr && srcPort <= dstPort);
 }

@@ -1,19 +1,17 @@
-import type { PacketSummary } from '../decode/index.js';
-import type { FlowState } from './flow-state.js';
-
 /** Where a datagram's first fragment was accounted. */
 export interface FirstFragment {
-  /** The flow as it was; it may have been emitted since (`isRemoved`). */
-  flow: FlowState;
+  /** The flow's id and its serial then: when the serial at that id has changed, the flow has ended. */
+  flowId: number;
+  serial: number;
   fromSrc: boolean;
   expiresUs: number;
 }
 
 export interface FragmentMap {
-  /** Notes the flow of a first fragment (offset 0, more fragments follow). */
-  remember(p: PacketSummary, flow: FlowState, fromSrc: boolean, timestampUs: number): void;
-  /** The flow of the datagram a later fragment belongs to, or null when its first fragment is unknown. */
-  find(p: PacketSummary, timestampUs: number): FirstFragment | null;
+  /** Notes the flow of a first fragment (offset 0, more fragments follow). `key` names the datagram. */
+  remember(key: string, flowId: number, serial: number, fromSrc: boolean, timestampUs: number): void;
+  /** Where the first fragment of the datagram `key` went, or null when it is unknown or too old. */
+  find(key: string, timestampUs: number): FirstFragment | null;
   expire(nowUs: number): void;
   clear(): void;
   readonly size: number;
@@ -24,29 +22,29 @@ export const FRAGMENT_TIMEOUT_US = 30_000_000;
 /** A flood of first fragments must not grow memory without bound: past this, the oldest are dropped. */
 export const MAX_FRAGMENTED_DATAGRAMS = 65_536;
 
+/** The key of a fragmented datagram: (src, dst, proto, fragment id), as RFC 791 reassembly uses. */
+export function fragmentKey(srcAddr: string, dstAddr: string, ipProto: number, fragmentId: number): string {
+  return `${srcAddr} ${dstAddr} ${ipProto} ${fragmentId}`;
+}
+
 /**
- * (src, dst, proto, fragment id) → flow key, with expiry. Entries sit in a Map in insertion order,
- * which is time order, so expiry and the size cap both drop from the front.
+ * Datagram key → where its first fragment went, with expiry. Entries sit in a Map in insertion order,
+ * which is time order, so expiry and the size cap both drop from the front. Fragments are rare, so
+ * a text key costs nothing that matters.
  */
 export function createFragmentMap(maxEntries = MAX_FRAGMENTED_DATAGRAMS): FragmentMap {
   const entries = new Map<string, FirstFragment>();
-
-  function keyOf(p: PacketSummary): string {
-    return `${p.srcAddr} ${p.dstAddr} ${p.ipProto} ${p.fragmentId}`;
-  }
-
   return {
-    remember(p, flow, fromSrc, timestampUs) {
-      const key = keyOf(p);
+    remember(key, flowId, serial, fromSrc, timestampUs) {
       entries.delete(key);
       if (entries.size >= maxEntries) {
         const oldest = entries.keys().next();
         if (oldest.done !== true) entries.delete(oldest.value);
       }
-      entries.set(key, { flow, fromSrc, expiresUs: timestampUs + FRAGMENT_TIMEOUT_US });
+      entries.set(key, { flowId, serial, fromSrc, expiresUs: timestampUs + FRAGMENT_TIMEOUT_US });
     },
-    find(p, timestampUs) {
-      const entry = entries.get(keyOf(p));
+    find(key, timestampUs) {
+      const entry = entries.get(key);
       if (entry === undefined || entry.expiresUs < timestampUs) return null;
       return entry;
     },

@@ -6,6 +6,11 @@ import { ipv4ToNumber, ipv6Bytes } from './address-bytes.js';
 export interface HomeNetworkMatcher {
   /** True when the address lies in one of the home networks. */
   isHome(addr: string): boolean;
+  /**
+   * `isHome` for an address as big-endian words (address-words.ts): IPv4 in `words[at]`, IPv6 in
+   * `words[at..at + 4)`. The flow table asks this once per new flow, without making text.
+   */
+  isHomeWords(words: Int32Array, at: number, isV6: boolean): boolean;
   /** Direction of a flow from its initiator and responder addresses (see `flowDirection`). */
   direction(srcAddr: string, dstAddr: string): FlowDirection;
 }
@@ -23,6 +28,9 @@ export function flowDirection(isSrcHome: boolean, isDstHome: boolean, isDstGroup
 interface V6Prefix {
   bytes: Uint8Array;
   prefixLength: number;
+  /** The prefix as four big-endian words and the mask of each word. */
+  words: Int32Array;
+  masks: Int32Array;
 }
 
 /**
@@ -43,7 +51,7 @@ export function createHomeNetworkMatcher(cidrs: readonly string[]): HomeNetworkM
     }
     const bytes = cidr === null ? null : ipv6Bytes(cidr.address);
     if (cidr === null || bytes === null) throw new YamoriError('FLOW_HOME_NETWORK_INVALID', { value: text });
-    v6Prefixes.push({ bytes, prefixLength: cidr.prefixLength });
+    v6Prefixes.push(v6Prefix(bytes, cidr.prefixLength));
   }
 
   function isHome(addr: string): boolean {
@@ -63,11 +71,51 @@ export function createHomeNetworkMatcher(cidrs: readonly string[]): HomeNetworkM
     return false;
   }
 
+  function isHomeWords(words: Int32Array, at: number, isV6: boolean): boolean {
+    if (isV6) {
+      for (const prefix of v6Prefixes) {
+        let matches = true;
+        for (let i = 0; i < 4 && matches; i++) {
+          const mask = prefix.masks[i]!;
+          matches = (words[at + i]! & mask) === (prefix.words[i]! & mask);
+        }
+        if (matches) return true;
+      }
+      return false;
+    }
+    const value = words[at]! >>> 0;
+    for (let i = 0; i < v4Networks.length; i++) {
+      if ((value & (v4Masks[i] ?? 0)) >>> 0 === v4Networks[i]) return true;
+    }
+    return false;
+  }
+
   function direction(srcAddr: string, dstAddr: string): FlowDirection {
     return flowDirection(isHome(srcAddr), isHome(dstAddr), isMulticastOrBroadcast(dstAddr));
   }
 
-  return { isHome, direction };
+  return { isHome, isHomeWords, direction };
+}
+
+function v6Prefix(bytes: Uint8Array, prefixLength: number): V6Prefix {
+  const words = new Int32Array(4);
+  const masks = new Int32Array(4);
+  for (let i = 0; i < 4; i++) {
+    words[i] =
+      (bytes[4 * i]! << 24) | (bytes[4 * i + 1]! << 16) | (bytes[4 * i + 2]! << 8) | bytes[4 * i + 3]!;
+    const bits = Math.max(0, Math.min(32, prefixLength - 32 * i));
+    masks[i] = bits === 0 ? 0 : bits === 32 ? -1 : -1 << (32 - bits);
+  }
+  return { bytes, prefixLength, words, masks };
+}
+
+/** `isMulticastOrBroadcast` for an address as big-endian words (see `isHomeWords`). */
+export function isMulticastOrBroadcastWords(words: Int32Array, at: number, isV6: boolean): boolean {
+  const first = words[at]!;
+  if (isV6) return first >>> 24 === 0xff;
+  if (first === -1) return true;
+  const top = first >>> 24;
+  return top >= 224 && top <= 239;
 }
 
 /** IPv4 224.0.0.0/4 or 255.255.255.255, IPv6 ff00::/8. */

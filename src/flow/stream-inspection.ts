@@ -7,14 +7,33 @@
 import { decodeDnsMessage } from '../decode/index.js';
 import { splitDnsOverTcp } from '../decode/index.js';
 import { parseHttpRequestStart } from '../decode/index.js';
-import type { PacketSummary } from '../decode/index.js';
 import { parseTlsClientHello } from '../decode/index.js';
 import { parseTlsServerFlight } from '../decode/index.js';
 import { TcpFlag } from '../records/index.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { reportDnsResponse } from './dns-answers.js';
-import type { FlowState } from './flow-state.js';
 import type { InspectionContext } from './inspection-context.js';
+
+/** The parts of a live flow that inspection reads and writes (the flow table hands in a view of one). */
+export interface InspectedFlow {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** Addresses as text; read only by DNS over TCP. */
+  readonly srcAddr: string;
+  readonly dstAddr: string;
+  /** Next expected sequence number per direction, for in-order payload inspection; -1 unknown. */
+  srcNextSeq: number;
+  dstNextSeq: number;
+  /** Payload parsing in progress, or null when there is none (not started, or finished and freed). */
+  inspection: StreamInspection | null;
+  inspectionDone: boolean;
+  serverName: string | null;
+  ja3: string | null;
+  ja4: string | null;
+  alpn: string | null;
+  tlsVersion: string | null;
+  tlsCertSha1: string | null;
+}
 
 /** A ClientHello larger than this (post-quantum key shares reach ~2 KB) is not a ClientHello. */
 export const CLIENT_TLS_CAP_BYTES = 16 * 1024;
@@ -46,23 +65,29 @@ export class StreamInspection {
   }
 }
 
-/** Looks at one TCP segment of a flow whose inspection is not finished. */
+/**
+ * Looks at one TCP segment of a flow whose inspection is not finished. `payload` is the captured part
+ * of the segment's payload, `payloadLength` the length its headers state.
+ */
 export function inspectTcpPayload(
-  flow: FlowState,
+  flow: InspectedFlow,
   fromSrc: boolean,
-  p: PacketSummary,
+  tcpFlags: number,
+  tcpSeq: number,
+  payload: Uint8Array,
+  payloadLength: number,
   timestampUs: number,
   ctx: InspectionContext,
 ): void {
-  const isSyn = (p.tcpFlags & TcpFlag.SYN) !== 0;
-  const seq = isSyn ? (p.tcpSeq + 1) >>> 0 : p.tcpSeq;
-  if (p.payloadLength === 0) {
+  const isSyn = (tcpFlags & TcpFlag.SYN) !== 0;
+  const seq = isSyn ? (tcpSeq + 1) >>> 0 : tcpSeq;
+  if (payloadLength === 0) {
     if (isSyn) setNextSeq(flow, fromSrc, seq);
     return;
   }
   let state = flow.inspection;
   if (state === null) {
-    state = startInspection(flow, fromSrc, p.payload);
+    state = startInspection(flow, fromSrc, payload);
     if (state === null) {
       finish(flow);
       return;
@@ -72,32 +97,36 @@ export function inspectTcpPayload(
   if (fromSrc ? state.srcDone : state.dstDone) return;
   const expected = fromSrc ? flow.srcNextSeq : flow.dstNextSeq;
   if (expected !== -1 && seq !== expected) return;
-  setNextSeq(flow, fromSrc, (seq + p.payloadLength) >>> 0);
-  const isCut = p.payload.length < p.payloadLength;
+  setNextSeq(flow, fromSrc, (seq + payloadLength) >>> 0);
+  const isCut = payload.length < payloadLength;
 
   if (state.mode === TLS) {
-    if (fromSrc) inspectClientHello(flow, state, p.payload, isCut);
-    else inspectServerFlight(flow, state, p.payload, isCut);
+    if (fromSrc) inspectClientHello(flow, state, payload, isCut);
+    else inspectServerFlight(flow, state, payload, isCut);
   } else if (state.mode === HTTP) {
-    inspectHttpRequest(flow, state, p.payload, isCut);
+    inspectHttpRequest(flow, state, payload, isCut);
   } else {
-    inspectDnsStream(flow, state, fromSrc, p.payload, isCut, timestampUs, ctx);
+    inspectDnsStream(flow, state, fromSrc, payload, isCut, timestampUs, ctx);
   }
   if (state.srcDone && state.dstDone) finish(flow);
 }
 
-function setNextSeq(flow: FlowState, fromSrc: boolean, seq: number): void {
+function setNextSeq(flow: InspectedFlow, fromSrc: boolean, seq: number): void {
   if (fromSrc) flow.srcNextSeq = seq;
   else flow.dstNextSeq = seq;
 }
 
-function finish(flow: FlowState): void {
+function finish(flow: InspectedFlow): void {
   flow.inspection = null;
   flow.inspectionDone = true;
 }
 
 /** Decides from the first payload what, if anything, is worth reading on this connection. */
-function startInspection(flow: FlowState, fromSrc: boolean, payload: Uint8Array): StreamInspection | null {
+function startInspection(
+  flow: InspectedFlow,
+  fromSrc: boolean,
+  payload: Uint8Array,
+): StreamInspection | null {
   if (flow.srcPort === 53 || flow.dstPort === 53) return new StreamInspection(DNS, flow.srcPort === 53);
   // Protocols where the server speaks first (SMTP, SSH, FTP) carry none of the names read here.
   if (!fromSrc || payload.length === 0) return null;
@@ -133,7 +162,7 @@ function keep(buffer: ByteBuffer | null, capBytes: number, segment: Uint8Array):
 }
 
 function inspectClientHello(
-  flow: FlowState,
+  flow: InspectedFlow,
   state: StreamInspection,
   segment: Uint8Array,
   isCut: boolean,
@@ -164,7 +193,7 @@ function inspectClientHello(
 }
 
 function inspectServerFlight(
-  flow: FlowState,
+  flow: InspectedFlow,
   state: StreamInspection,
   segment: Uint8Array,
   isCut: boolean,
@@ -192,7 +221,7 @@ function inspectServerFlight(
 }
 
 function inspectHttpRequest(
-  flow: FlowState,
+  flow: InspectedFlow,
   state: StreamInspection,
   segment: Uint8Array,
   isCut: boolean,
@@ -226,7 +255,7 @@ function hasHeaderEnd(bytes: Uint8Array): boolean {
 
 /** DNS over TCP: every complete response on the server's side is reported; the remainder waits. */
 function inspectDnsStream(
-  flow: FlowState,
+  flow: InspectedFlow,
   state: StreamInspection,
   fromSrc: boolean,
   segment: Uint8Array,

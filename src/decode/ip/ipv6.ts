@@ -1,8 +1,6 @@
 import { malformed } from '../decode-results.js';
-import type { DecodeResult } from '../packet.js';
-import { decodeTransport } from '../transport/decode-transport.js';
-import { createPacketSummary } from './create-packet-summary.js';
-import { formatIpv6 } from './format-ip.js';
+import { FrameKind, settle, type DecodedFrame } from '../decoded-frame.js';
+import { decodeTransport, setIpFields } from '../transport/decode-transport.js';
 
 const HEADER_TRUNCATED = malformed('ipv6 header truncated');
 const WRONG_VERSION = malformed('ipv6 header with another version');
@@ -17,27 +15,20 @@ const NO_NEXT_HEADER = 59;
 const DESTINATION_OPTIONS = 60;
 
 /**
- * Decodes the IPv6 packet at `off`, walks hop-by-hop, routing, fragment, destination-options and
- * AH headers to the transport protocol, and decodes its header. ESP and no-next-header end the
- * walk: what follows is opaque. A payload length of 0 with something following is a jumbogram or
- * a segmentation-offload capture, so the captured length stands in for it.
+ * Decodes the IPv6 packet at `off` (the frame ends at `end`) into `f`, walks hop-by-hop, routing,
+ * fragment, destination-options and AH headers to the transport protocol, and decodes its header.
+ * ESP and no-next-header end the walk: what follows is opaque. A payload length of 0 with something
+ * following is a jumbogram or a segmentation-offload capture, so the captured length stands in for it.
  */
-export function decodeIpv6(
-  frame: Uint8Array,
-  off: number,
-  srcMac: string | null,
-  dstMac: string | null,
-  vlan: number | null,
-  innerVlan: number | null,
-): DecodeResult {
-  const available = frame.length - off;
-  if (available < 40) return HEADER_TRUNCATED;
-  if (frame[off]! >> 4 !== 6) return WRONG_VERSION;
-  let nextHeader = frame[off + 6]!;
-  let payloadLength = (frame[off + 4]! << 8) | frame[off + 5]!;
+export function decodeIpv6(f: DecodedFrame, b: Uint8Array, off: number, end: number): FrameKind {
+  const available = end - off;
+  if (available < 40) return settle(f, HEADER_TRUNCATED);
+  if (b[off]! >> 4 !== 6) return settle(f, WRONG_VERSION);
+  let nextHeader = b[off + 6]!;
+  let payloadLength = (b[off + 4]! << 8) | b[off + 5]!;
   if (payloadLength === 0 && nextHeader !== NO_NEXT_HEADER) payloadLength = available - 40;
-  const end = off + 40 + payloadLength;
-  const capturedEnd = end < frame.length ? end : frame.length;
+  const stop = off + 40 + payloadLength;
+  const capturedEnd = stop < end ? stop : end;
 
   let pos = off + 40;
   let isFragment = false;
@@ -50,51 +41,49 @@ export function decodeIpv6(
       case HOP_BY_HOP:
       case ROUTING:
       case DESTINATION_OPTIONS:
-        if (pos + 2 > capturedEnd) return pos + 2 > end ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED;
-        headerLength = (frame[pos + 1]! + 1) << 3;
+        if (pos + 2 > capturedEnd)
+          return settle(f, pos + 2 > stop ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED);
+        headerLength = (b[pos + 1]! + 1) << 3;
         break;
       case AUTHENTICATION:
-        if (pos + 2 > capturedEnd) return pos + 2 > end ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED;
-        headerLength = (frame[pos + 1]! + 2) << 2;
+        if (pos + 2 > capturedEnd)
+          return settle(f, pos + 2 > stop ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED);
+        headerLength = (b[pos + 1]! + 2) << 2;
         break;
       case FRAGMENT: {
         headerLength = 8;
-        if (pos + 8 > capturedEnd) return pos + 8 > end ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED;
-        const word = (frame[pos + 2]! << 8) | frame[pos + 3]!;
+        if (pos + 8 > capturedEnd)
+          return settle(f, pos + 8 > stop ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED);
+        const word = (b[pos + 2]! << 8) | b[pos + 3]!;
         fragmentOffset = word & 0xfff8;
         isFragment = fragmentOffset !== 0 || (word & 1) !== 0;
-        fragmentId =
-          ((frame[pos + 4]! << 24) | (frame[pos + 5]! << 16) | (frame[pos + 6]! << 8) | frame[pos + 7]!) >>>
-          0;
+        fragmentId = ((b[pos + 4]! << 24) | (b[pos + 5]! << 16) | (b[pos + 6]! << 8) | b[pos + 7]!) >>> 0;
         break;
       }
       default:
         break walk;
     }
     if (pos + headerLength > capturedEnd) {
-      return pos + headerLength > end ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED;
+      return settle(f, pos + headerLength > stop ? EXTENSION_EXCEEDS_PAYLOAD : EXTENSION_TRUNCATED);
     }
-    nextHeader = frame[pos]!;
+    nextHeader = b[pos]!;
     pos += headerLength;
     // Only the first fragment carries the transport header.
     if (fragmentOffset !== 0) break;
   }
 
-  const p = createPacketSummary(
-    srcMac,
-    dstMac,
-    vlan,
-    innerVlan,
+  setIpFields(
+    f,
     6,
-    formatIpv6(frame, off + 8),
-    formatIpv6(frame, off + 24),
+    off + 8,
+    off + 24,
     nextHeader,
     40 + payloadLength,
-    frame[off + 7]!,
+    b[off + 7]!,
     isFragment,
     fragmentOffset,
     fragmentId,
   );
-  if (fragmentOffset !== 0) return { kind: 'ip', packet: p };
-  return decodeTransport(p, frame, pos, end - pos, capturedEnd);
+  if (fragmentOffset !== 0) return (f.kind = FrameKind.IP);
+  return decodeTransport(f, b, pos, stop - pos, capturedEnd);
 }

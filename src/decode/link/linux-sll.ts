@@ -1,7 +1,6 @@
 import { LLC, malformed, other } from '../decode-results.js';
-import type { DecodeResult } from '../packet.js';
+import { settle, type DecodedFrame, type FrameKind } from '../decoded-frame.js';
 import { decodeEtherType } from './decode-ether-type.js';
-import { formatMac } from './format-mac.js';
 
 const SLL_TRUNCATED = malformed('linux cooked header truncated');
 const SLL2_TRUNCATED = malformed('linux cooked v2 header truncated');
@@ -18,36 +17,49 @@ const ETH_P_802_2 = 0x0004;
  * `srcMac` when it is an Ethernet address; a cooked header never records the destination.
  */
 function decodeCooked(
-  frame: Uint8Array,
+  f: DecodedFrame,
+  b: Uint8Array,
   off: number,
+  end: number,
   hardwareType: number,
   protocol: number,
   addressLength: number,
-  addressOff: number,
-): DecodeResult {
-  if (hardwareType === ARPHRD_NETLINK) return NETLINK;
+  addressAt: number,
+): FrameKind {
+  if (hardwareType === ARPHRD_NETLINK) return settle(f, NETLINK);
   if (protocol < 0x0600) {
-    return protocol === ETH_P_802_2 || protocol === ETH_P_802_3 ? LLC : COOKED_NOT_ETHERTYPE;
+    return settle(f, protocol === ETH_P_802_2 || protocol === ETH_P_802_3 ? LLC : COOKED_NOT_ETHERTYPE);
   }
-  const srcMac = hardwareType === ARPHRD_ETHER && addressLength === 6 ? formatMac(frame, addressOff) : null;
-  return decodeEtherType(frame, off, protocol, srcMac, null);
+  if (hardwareType === ARPHRD_ETHER && addressLength === 6) f.srcMacAt = addressAt;
+  return decodeEtherType(f, b, off, end, protocol, false);
 }
 
 /** LINKTYPE_LINUX_SLL (113): packet type, ARPHRD type, address length, 8-byte address, protocol. */
-export function decodeLinuxSll(frame: Uint8Array): DecodeResult {
-  if (frame.length < 16) return SLL_TRUNCATED;
+export function decodeLinuxSll(f: DecodedFrame, b: Uint8Array, start: number, end: number): FrameKind {
+  if (end - start < 16) return settle(f, SLL_TRUNCATED);
   return decodeCooked(
-    frame,
-    16,
-    (frame[2]! << 8) | frame[3]!,
-    (frame[14]! << 8) | frame[15]!,
-    (frame[4]! << 8) | frame[5]!,
-    6,
+    f,
+    b,
+    start + 16,
+    end,
+    (b[start + 2]! << 8) | b[start + 3]!,
+    (b[start + 14]! << 8) | b[start + 15]!,
+    (b[start + 4]! << 8) | b[start + 5]!,
+    start + 6,
   );
 }
 
 /** LINKTYPE_LINUX_SLL2 (276): protocol, reserved, interface index, ARPHRD type, packet type, address. */
-export function decodeLinuxSll2(frame: Uint8Array): DecodeResult {
-  if (frame.length < 20) return SLL2_TRUNCATED;
-  return decodeCooked(frame, 20, (frame[8]! << 8) | frame[9]!, (frame[0]! << 8) | frame[1]!, frame[11]!, 12);
+export function decodeLinuxSll2(f: DecodedFrame, b: Uint8Array, start: number, end: number): FrameKind {
+  if (end - start < 20) return settle(f, SLL2_TRUNCATED);
+  return decodeCooked(
+    f,
+    b,
+    start + 20,
+    end,
+    (b[start + 8]! << 8) | b[start + 9]!,
+    (b[start]! << 8) | b[start + 1]!,
+    b[start + 11]!,
+    start + 12,
+  );
 }

@@ -1,7 +1,7 @@
 import { malformed, other } from '../decode-results.js';
+import { settle, type DecodedFrame, type FrameKind } from '../decoded-frame.js';
 import { decodeIpv4 } from '../ip/ipv4.js';
 import { decodeIpv6 } from '../ip/ipv6.js';
-import type { DecodeResult } from '../packet.js';
 
 const LOOPBACK_TRUNCATED = malformed('loopback header truncated');
 const LOOPBACK_OTHER_FAMILY = other('loopback-family-not-ip');
@@ -17,15 +17,15 @@ const AF_INET6_DARWIN = 30;
  * Every family value fits in one byte, so the byte order shows itself: either the first or the
  * last byte is the family and the other three are zero. Both link types accept both orders.
  */
-export function decodeLoopback(frame: Uint8Array): DecodeResult {
-  if (frame.length < 4) return LOOPBACK_TRUNCATED;
+export function decodeLoopback(f: DecodedFrame, b: Uint8Array, start: number, end: number): FrameKind {
+  if (end - start < 4) return settle(f, LOOPBACK_TRUNCATED);
   let family: number;
-  if (frame[1] === 0 && frame[2] === 0 && frame[3] === 0) family = frame[0]!;
-  else if (frame[0] === 0 && frame[1] === 0 && frame[2] === 0) family = frame[3]!;
-  else return LOOPBACK_OTHER_FAMILY;
-  if (family === AF_INET) return decodeIpv4(frame, 4, null, null, null, null);
+  if (b[start + 1] === 0 && b[start + 2] === 0 && b[start + 3] === 0) family = b[start]!;
+  else if (b[start] === 0 && b[start + 1] === 0 && b[start + 2] === 0) family = b[start + 3]!;
+  else return settle(f, LOOPBACK_OTHER_FAMILY);
+  if (family === AF_INET) return decodeIpv4(f, b, start + 4, end);
   if (family === AF_INET6_BSD || family === AF_INET6_FREEBSD || family === AF_INET6_DARWIN) {
-    return decodeIpv6(frame, 4, null, null, null, null);
+    return decodeIpv6(f, b, start + 4, end);
   }
-  return LOOPBACK_OTHER_FAMILY;
+  return settle(f, LOOPBACK_OTHER_FAMILY);
 }

@@ -1,7 +1,7 @@
 import { LLC, malformed, other } from '../decode-results.js';
+import { settle, type DecodedFrame, type FrameKind } from '../decoded-frame.js';
 import { decodeIpv4 } from '../ip/ipv4.js';
 import { decodeIpv6 } from '../ip/ipv6.js';
-import type { DecodeResult } from '../packet.js';
 import { decodeEtherType } from './decode-ether-type.js';
 
 const MPLS_TRUNCATED = malformed('mpls label stack truncated');
@@ -15,30 +15,28 @@ const MPLS_NOT_IP = other('mpls-not-ip');
  * the outer MACs kept (they belong to the link that was captured). Anything else is 'other'.
  */
 export function decodeMpls(
-  frame: Uint8Array,
+  f: DecodedFrame,
+  b: Uint8Array,
   off: number,
-  srcMac: string | null,
-  dstMac: string | null,
-  vlan: number | null,
-  innerVlan: number | null,
+  end: number,
   isInsidePseudowire: boolean,
-): DecodeResult {
+): FrameKind {
   let pos = off;
   for (;;) {
-    if (pos + 4 > frame.length) return MPLS_TRUNCATED;
-    const isBottom = (frame[pos + 2]! & 0x01) !== 0;
+    if (pos + 4 > end) return settle(f, MPLS_TRUNCATED);
+    const isBottom = (b[pos + 2]! & 0x01) !== 0;
     pos += 4;
     if (isBottom) break;
   }
-  if (pos >= frame.length) return MPLS_TRUNCATED;
-  const nibble = frame[pos]! >> 4;
-  if (nibble === 4) return decodeIpv4(frame, pos, srcMac, dstMac, vlan, innerVlan);
-  if (nibble === 6) return decodeIpv6(frame, pos, srcMac, dstMac, vlan, innerVlan);
-  if (nibble !== 0 || isInsidePseudowire) return MPLS_NOT_IP;
+  if (pos >= end) return settle(f, MPLS_TRUNCATED);
+  const nibble = b[pos]! >> 4;
+  if (nibble === 4) return decodeIpv4(f, b, pos, end);
+  if (nibble === 6) return decodeIpv6(f, b, pos, end);
+  if (nibble !== 0 || isInsidePseudowire) return settle(f, MPLS_NOT_IP);
 
   const inner = pos + 4;
-  if (inner + 14 > frame.length) return PSEUDOWIRE_TRUNCATED;
-  const etherType = (frame[inner + 12]! << 8) | frame[inner + 13]!;
-  if (etherType < 0x0600) return LLC;
-  return decodeEtherType(frame, inner + 14, etherType, srcMac, dstMac, vlan, innerVlan, true);
+  if (inner + 14 > end) return settle(f, PSEUDOWIRE_TRUNCATED);
+  const etherType = (b[inner + 12]! << 8) | b[inner + 13]!;
+  if (etherType < 0x0600) return settle(f, LLC);
+  return decodeEtherType(f, b, inner + 14, end, etherType, true);
 }

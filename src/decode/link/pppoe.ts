@@ -1,7 +1,7 @@
 import { malformed, other } from '../decode-results.js';
+import { settle, type DecodedFrame, type FrameKind } from '../decoded-frame.js';
 import { decodeIpv4 } from '../ip/ipv4.js';
 import { decodeIpv6 } from '../ip/ipv6.js';
-import type { DecodeResult } from '../packet.js';
 
 const PPPOE_TRUNCATED = malformed('pppoe session header truncated');
 const PPP_NOT_IP = other('ppp-not-ip');
@@ -14,23 +14,16 @@ const PPP_IPV6 = 0x0057;
  * That field may be compressed to one byte (an odd first byte, RFC 1661 §6.5) even though PPPoE
  * discourages it, so both forms are read.
  */
-export function decodePppoeSession(
-  frame: Uint8Array,
-  off: number,
-  srcMac: string | null,
-  dstMac: string | null,
-  vlan: number | null,
-  innerVlan: number | null,
-): DecodeResult {
-  if (off + 7 > frame.length) return PPPOE_TRUNCATED;
-  let protocol = frame[off + 6]!;
+export function decodePppoeSession(f: DecodedFrame, b: Uint8Array, off: number, end: number): FrameKind {
+  if (off + 7 > end) return settle(f, PPPOE_TRUNCATED);
+  let protocol = b[off + 6]!;
   let ipOff = off + 7;
   if ((protocol & 0x01) === 0) {
-    if (off + 8 > frame.length) return PPPOE_TRUNCATED;
-    protocol = (protocol << 8) | frame[off + 7]!;
+    if (off + 8 > end) return settle(f, PPPOE_TRUNCATED);
+    protocol = (protocol << 8) | b[off + 7]!;
     ipOff = off + 8;
   }
-  if (protocol === PPP_IPV4) return decodeIpv4(frame, ipOff, srcMac, dstMac, vlan, innerVlan);
-  if (protocol === PPP_IPV6) return decodeIpv6(frame, ipOff, srcMac, dstMac, vlan, innerVlan);
-  return PPP_NOT_IP;
+  if (protocol === PPP_IPV4) return decodeIpv4(f, b, ipOff, end);
+  if (protocol === PPP_IPV6) return decodeIpv6(f, b, ipOff, end);
+  return settle(f, PPP_NOT_IP);
 }
