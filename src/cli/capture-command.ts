@@ -1,6 +1,7 @@
 import { createLiveCapture } from '../capture/index.js';
 import { createPacketPipeline } from '../daemon/index.js';
 import { YamoriError } from '../errors/index.js';
+import { captureConntrack } from './capture-conntrack.js';
 import { withStore } from './open-store.js';
 import { formatCount, line, printJsonLines } from './output.js';
 import { parsePositiveInteger } from './parse-time.js';
@@ -12,6 +13,7 @@ interface CaptureOptions {
   filter?: string;
   snaplen?: string;
   json?: boolean;
+  conntrack?: boolean;
 }
 
 export const registerCaptureCommand: Register = (program, context) => {
@@ -22,8 +24,13 @@ export const registerCaptureCommand: Register = (program, context) => {
     .option('-f, --filter <bpf>', 'BPF filter in tcpdump syntax (config: capture.filter)')
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet (config: capture.snaplen)')
     .option('--json', 'print the final summary as JSON')
+    .option(
+      '--conntrack',
+      "store flows from the kernel's connection tracking (conntrack -E) instead of packets",
+    )
     .action(async (options: CaptureOptions) => {
       const ctx = context();
+      if (options.conntrack) return captureConntrack(ctx, options);
       const config = ctx.config();
       const captureConfig = {
         ...config.capture,

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
-import { openCaptureFile, readCapture } from '../capture/index.js';
-import { createPacketPipeline, type PipelineStats } from '../daemon/index.js';
-import { YamoriError, isYamoriError } from '../errors/index.js';
+import { importCaptures, type PipelineStats } from '../daemon/index.js';
+import { YamoriError } from '../errors/index.js';
 import type { CliContext } from './cli-context.js';
+import { importLogFiles, type LogImportFlags } from './import-logs.js';
 import { withStore } from './open-store.js';
 import { formatCount, line, printJsonLines } from './output.js';
 import { createProgressLine } from './progress-line.js';
@@ -33,6 +33,31 @@ export const registerImportCommand: Register = (program, context) => {
       // main.ts sets process.exitCode from runCli's result, so the status goes through the context.
       if (summary.stoppedEarly) ctx.exitCode = 1;
     });
+  importCommand
+    .command('zeek')
+    .description('import Zeek conn.log, dns.log, ssl.log and http.log (TSV or JSON, gzip too; any order)')
+    .argument('<files...>', 'Zeek log files (- for standard input)')
+    .option('--sensor <name>', "sensor written on every record (default: the log's, else config sensor)")
+    .option('--json', 'print the summary as JSON')
+    .action(async (files: string[], options: LogImportFlags) => {
+      await importLogFiles(context(), 'zeek', files, options);
+    });
+  importCommand
+    .command('eve')
+    .description('import Suricata eve.json flow, dns, tls and http events (gzip too)')
+    .argument('<files...>', 'eve.json files (- for standard input)')
+    .option(
+      '--sensor <name>',
+      "sensor written on every record (default: the event's host, else config sensor)",
+    )
+    .option(
+      '--link-header-bytes <n>',
+      "link-layer bytes per packet in Suricata's byte counts (default 14, Ethernet)",
+    )
+    .option('--json', 'print the summary as JSON')
+    .action(async (files: string[], options: LogImportFlags) => {
+      await importLogFiles(context(), 'eve', files, options);
+    });
 };
 
 export async function importPcapFiles(ctx: CliContext, files: string[]): Promise<ImportSummary> {
@@ -43,38 +68,29 @@ export async function importPcapFiles(ctx: CliContext, files: string[]): Promise
   let stats: PipelineStats | null = null;
   let stoppedEarly: ImportSummary['stoppedEarly'] = null;
   await withStore(config, async (store) => {
-    const pipeline = createPacketPipeline(config, {
-      store,
-      log: ctx.log,
-      onWritten: (s) =>
-        ctx.log.debug('batch written', { flows_total: s.flowsWritten, dns_total: s.dnsWritten }),
-    });
     const progress = createProgressLine(ctx.output.err, ctx.output.isTerminal, ctx.now);
     try {
-      for (const [index, file] of files.entries()) {
-        const total = sizes[index] ?? null;
-        const reader = readCapture(openCaptureFile(file), {
-          sourceName: file === '-' ? 'standard input' : file,
-        });
-        try {
-          for await (const batch of reader) {
-            await pipeline.ingest(batch);
-            const s = pipeline.stats();
-            progress.update(s.packets, reader.stats().inputBytes, total, s.flowsWritten + s.liveFlows);
-          }
-        } catch (error) {
-          // A damaged file keeps what came before it; the rest of the flows are still written below.
-          if (!isYamoriError(error) || !error.code.startsWith('PCAP_')) throw error;
-          stoppedEarly = { file, code: error.code, message: error.message };
-          progress.done();
-          ctx.output.err.write(`error ${error.code}: ${error.message}\nhint: ${error.hint}\n`);
-          break;
-        }
+      const result = await importCaptures(
+        config,
+        {
+          store,
+          log: ctx.log,
+          onProgress: (p) => progress.update(p.packets, p.inputBytes, sizes[p.fileIndex] ?? null, p.flows),
+          onWritten: (s) =>
+            ctx.log.debug('batch written', { flows_total: s.flowsWritten, dns_total: s.dnsWritten }),
+        },
+        files.map((file) => ({ path: file, sourceName: file === '-' ? 'standard input' : file })),
+      );
+      stats = result.stats;
+      if (result.stoppedEarly !== null) {
+        // A damaged file keeps what came before it; the flows still open were written all the same.
+        const { file, error } = result.stoppedEarly;
+        stoppedEarly = { file, code: error.code, message: error.message };
+        progress.done();
+        ctx.output.err.write(`error ${error.code}: ${error.message}\nhint: ${error.hint}\n`);
       }
     } finally {
       progress.done();
-      await pipeline.finish();
-      stats = pipeline.stats();
     }
   });
   const final = stats as PipelineStats | null;
