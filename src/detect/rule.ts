@@ -1,0 +1,70 @@
+import type { AlertSeverity } from '../records/index.js';
+
+/** Sigma's lifecycle: a deprecated rule is kept (its id is never reused) but no longer runs on schedule. */
+export const RULE_STATUSES = ['experimental', 'test', 'stable', 'deprecated'] as const;
+export type RuleStatus = (typeof RULE_STATUSES)[number];
+
+/**
+ * `event`: looks at flows and DNS answers in the window. `indicator`: matches them against threat-intel
+ * indicators, and so also runs backwards (retro-hunt) when new indicators arrive.
+ */
+export const RULE_KINDS = ['event', 'indicator'] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+/** Roles a result column can play in an alert, by the name rule.yaml's `entities` uses. */
+export const ENTITY_ROLES = [
+  'device_mac',
+  'device_addr',
+  'remote_addr',
+  'indicator_id',
+  'indicator_source',
+] as const;
+export type EntityRole = (typeof ENTITY_ROLES)[number];
+
+/** The parameters the engine binds; a rule uses the first two, an indicator rule all four. */
+export const WINDOW_PARAMETERS = ['window_start', 'window_end'] as const;
+export const INDICATOR_PARAMETERS = ['indicators_since', 'indicators_until'] as const;
+
+/** rule.yaml, checked, in TypeScript's spelling. Durations are microseconds. */
+export interface RuleDefinition {
+  id: string;
+  title: string;
+  description: string;
+  severity: AlertSeverity;
+  status: RuleStatus;
+  kind: RuleKind;
+  tags: string[];
+  schedule: { everyUs: number | null; lookbackUs: number | null };
+  dedup: string[];
+  /** Result column for each role the rule fills. */
+  entities: Partial<Record<EntityRole, string>>;
+  alertTitle: string;
+  falsePositives: string[];
+  triage: string;
+  references: string[];
+  requires: { tables: string[]; feeds: string[] };
+  author: string;
+  /** YYYY-MM-DD. */
+  created: string;
+  modified: string | null;
+  suppressForUs: number | null;
+  limits: { timeoutUs: number | null; maxResults: number | null };
+}
+
+export type RuleOrigin = 'builtin' | 'user';
+
+/** A rule as read from its folder. */
+export interface LoadedRule {
+  definition: RuleDefinition;
+  sql: string;
+  /** The folder holding the rule's files. */
+  folder: string;
+  yamlFile: string;
+  sqlFile: string;
+  testFile: string;
+  /** The text of rule.test.yaml. */
+  testText: string;
+  /** Content hash of rule.yaml, rule.sql and rule.test.yaml (16 hex digits). */
+  version: string;
+  origin: RuleOrigin;
+}

@@ -1,0 +1,350 @@
+import { randomUUID } from 'node:crypto';
+import { BIGINT, LIST, listValue, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  ALERT_SEVERITIES,
+  isAlertSeverity,
+  isAlertStatus,
+  type Alert,
+  type AlertWrite,
+  type EpochMicros,
+  type RunProvenance,
+} from '../../records/index.js';
+import type { AlertFilter, AlertWriteResult, DeviceRef, ResolvedDevice } from '../store.js';
+import { timestampTz, toNumber, toStringOrNull, toText } from './duckdb-values.js';
+import { isoFromMicros } from './json-value.js';
+import { limitOf, SqlConditions } from './sql-conditions.js';
+
+const DEFAULT_LIMIT = 100;
+
+interface Pooled {
+  id: string;
+  isNew: boolean;
+  isDirty: boolean;
+  write: AlertWrite;
+}
+
+/**
+ * Merges each write into the alert it repeats, or adds it (Store.commitRuleRun). Runs inside the
+ * caller's transaction. Candidates are read once per call: the alerts of the rules written that are not
+ * closed and carry one of the keys written; writes then merge in memory, in order, so that two writes
+ * with one key in one run make one alert.
+ */
+export async function writeAlerts(
+  connection: DuckDBConnection,
+  writes: readonly AlertWrite[],
+  now: EpochMicros,
+): Promise<AlertWriteResult> {
+  if (writes.length === 0) return { created: 0, updated: 0 };
+  const pools = await readCandidates(connection, writes);
+  const touched: Pooled[] = [];
+  for (const write of writes) {
+    const poolKey = `${write.ruleId}\u0000${write.dedupKey}`;
+    const pool = pools.get(poolKey) ?? [];
+    pools.set(poolKey, pool);
+    const match = pool
+      .filter((alert) => overlaps(alert.write, write))
+      .sort((a, b) => b.write.lastSeenAt - a.write.lastSeenAt)[0];
+    if (match === undefined) {
+      const created: Pooled = { id: randomUUID(), isNew: true, isDirty: true, write: { ...write } };
+      pool.push(created);
+      touched.push(created);
+    } else {
+      match.write = merge(match.write, write);
+      if (!match.isDirty) touched.push(match);
+      match.isDirty = true;
+    }
+  }
+  let created = 0;
+  let updated = 0;
+  for (const alert of touched) {
+    if (alert.isNew) {
+      await insertAlert(connection, alert.id, alert.write, now);
+      created++;
+    } else {
+      await updateAlert(connection, alert.id, alert.write, now);
+      updated++;
+    }
+  }
+  return { created, updated };
+}
+
+function overlaps(alert: AlertWrite, write: AlertWrite): boolean {
+  const slack = write.suppressForUs;
+  return alert.lastSeenAt + slack >= write.firstSeenAt && write.lastSeenAt + slack >= alert.firstSeenAt;
+}
+
+function merge(into: AlertWrite, write: AlertWrite): AlertWrite {
+  const max = write.maxEvidenceRows;
+  const provenance = [...into.provenance];
+  for (const run of write.provenance) {
+    if (provenance.length >= max) break;
+    if (!provenance.some((seen) => sameRun(seen, run))) provenance.push(run);
+  }
+  return {
+    ...into,
+    firstSeenAt: Math.min(into.firstSeenAt, write.firstSeenAt),
+    lastSeenAt: Math.max(into.lastSeenAt, write.lastSeenAt),
+    count: into.count + write.count,
+    deviceMac: into.deviceMac ?? write.deviceMac,
+    deviceName: into.deviceName ?? write.deviceName,
+    remoteAddr: into.remoteAddr ?? write.remoteAddr,
+    indicatorIds: union(into.indicatorIds, write.indicatorIds),
+    indicatorSources: union(into.indicatorSources, write.indicatorSources),
+    evidence: [...into.evidence, ...write.evidence].slice(0, max),
+    provenance,
+    suppressForUs: write.suppressForUs,
+    maxEvidenceRows: max,
+  };
+}
+
+function sameRun(a: RunProvenance, b: RunProvenance): boolean {
+  return a.pass === b.pass && a.runAt === b.runAt && a.ruleVersion === b.ruleVersion;
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
+async function readCandidates(
+  connection: DuckDBConnection,
+  writes: readonly AlertWrite[],
+): Promise<Map<string, Pooled[]>> {
+  const rules = [...new Set(writes.map((w) => w.ruleId))];
+  const keys = [...new Set(writes.map((w) => w.dedupKey))];
+  const reader = await connection.runAndReadAll(
+    `SELECT ${ALERT_COLUMNS} FROM alerts
+     WHERE status <> 'closed' AND list_contains($rules, rule_id) AND list_contains($keys, dedup_key)`,
+    { rules: listValue(rules), keys: listValue(keys) },
+    { rules: LIST(VARCHAR), keys: LIST(VARCHAR) },
+  );
+  const pools = new Map<string, Pooled[]>();
+  const byRule = new Map(writes.map((w) => [w.ruleId, w]));
+  for (const row of reader.getRowObjects()) {
+    const alert = alertFromRow(row);
+    const template = byRule.get(alert.ruleId)!;
+    const poolKey = `${alert.ruleId}\u0000${alert.dedupKey}`;
+    const write: AlertWrite = {
+      ...alert,
+      suppressForUs: template.suppressForUs,
+      maxEvidenceRows: template.maxEvidenceRows,
+    };
+    const pool = pools.get(poolKey) ?? [];
+    pool.push({ id: alert.id, isNew: false, isDirty: false, write });
+    pools.set(poolKey, pool);
+  }
+  return pools;
+}
+
+async function insertAlert(
+  connection: DuckDBConnection,
+  id: string,
+  write: AlertWrite,
+  now: EpochMicros,
+): Promise<void> {
+  await connection.run(
+    `INSERT INTO alerts (id, rule_id, rule_version, severity, title, dedup_key, first_seen_at, last_seen_at,
+       count, status, created_at, updated_at, device_mac, device_name, remote_addr, indicator_ids,
+       indicator_sources, evidence, provenance)
+     VALUES ($id::UUID, $rule, $version, $severity, $title, $key, $first, $last, $count, 'open', $now, $now,
+       $mac, $name, $remote, $ids, $sources, $evidence::JSON, $provenance::JSON)`,
+    {
+      id,
+      rule: write.ruleId,
+      version: write.ruleVersion,
+      severity: write.severity,
+      title: write.title,
+      key: write.dedupKey,
+      ...changedValues(write),
+      now: timestampTz(now),
+    },
+    {
+      id: VARCHAR,
+      rule: VARCHAR,
+      version: VARCHAR,
+      severity: VARCHAR,
+      title: VARCHAR,
+      key: VARCHAR,
+      ...CHANGED_TYPES,
+    },
+  );
+}
+
+async function updateAlert(
+  connection: DuckDBConnection,
+  id: string,
+  write: AlertWrite,
+  now: EpochMicros,
+): Promise<void> {
+  await connection.run(
+    `UPDATE alerts SET first_seen_at = $first, last_seen_at = $last, count = $count, updated_at = $now,
+       device_mac = $mac, device_name = $name, remote_addr = $remote, indicator_ids = $ids,
+       indicator_sources = $sources, evidence = $evidence::JSON, provenance = $provenance::JSON
+     WHERE id = $id::UUID`,
+    { id, ...changedValues(write), now: timestampTz(now) },
+    { id: VARCHAR, ...CHANGED_TYPES },
+  );
+}
+
+const CHANGED_TYPES = {
+  count: BIGINT,
+  mac: VARCHAR,
+  name: VARCHAR,
+  remote: VARCHAR,
+  ids: LIST(VARCHAR),
+  sources: LIST(VARCHAR),
+  evidence: VARCHAR,
+  provenance: VARCHAR,
+};
+
+function changedValues(write: AlertWrite): Record<string, DuckDBValue> {
+  return {
+    first: timestampTz(write.firstSeenAt),
+    last: timestampTz(write.lastSeenAt),
+    count: BigInt(write.count),
+    mac: write.deviceMac,
+    name: write.deviceName,
+    remote: write.remoteAddr,
+    ids: listValue(write.indicatorIds),
+    sources: listValue(write.indicatorSources),
+    evidence: JSON.stringify(write.evidence),
+    provenance: JSON.stringify(write.provenance.map(provenanceToJson)),
+  };
+}
+
+export const ALERT_COLUMNS = `CAST(id AS VARCHAR) AS id, rule_id, rule_version, severity, title, dedup_key,
+  epoch_us(first_seen_at) AS first_seen_at, epoch_us(last_seen_at) AS last_seen_at, count, status,
+  epoch_us(created_at) AS created_at, epoch_us(updated_at) AS updated_at, device_mac, device_name,
+  remote_addr, indicator_ids, indicator_sources, CAST(evidence AS VARCHAR) AS evidence,
+  CAST(provenance AS VARCHAR) AS provenance`;
+
+export async function readAlerts(connection: DuckDBConnection, filter: AlertFilter): Promise<Alert[]> {
+  const c = new SqlConditions();
+  if (filter.status !== undefined) c.add(`status = ${c.param(filter.status)}`);
+  if (filter.ruleId !== undefined) c.add(`rule_id = ${c.param(filter.ruleId)}`);
+  if (filter.since !== undefined) c.add(`last_seen_at >= ${c.time(filter.since)}`);
+  if (filter.minSeverity !== undefined) {
+    const worse = ALERT_SEVERITIES.slice(ALERT_SEVERITIES.indexOf(filter.minSeverity));
+    c.add(`severity IN (${worse.map((s) => c.param(s)).join(', ')})`);
+  }
+  const reader = await connection.runAndReadAll(
+    `SELECT ${ALERT_COLUMNS} FROM alerts ${c.where()}
+     ORDER BY last_seen_at DESC, created_at DESC, id
+     LIMIT ${limitOf(filter.limit, DEFAULT_LIMIT)}`,
+    c.values,
+    c.types,
+  );
+  return reader.getRowObjects().map(alertFromRow);
+}
+
+export function alertFromRow(row: Record<string, unknown>): Alert {
+  const severity = toText(row['severity']);
+  const status = toText(row['status']);
+  return {
+    id: toText(row['id']),
+    ruleId: toText(row['rule_id']),
+    ruleVersion: toText(row['rule_version']),
+    severity: isAlertSeverity(severity) ? severity : 'info',
+    title: toText(row['title']),
+    dedupKey: toText(row['dedup_key']),
+    firstSeenAt: toNumber(row['first_seen_at']),
+    lastSeenAt: toNumber(row['last_seen_at']),
+    count: toNumber(row['count']),
+    status: isAlertStatus(status) ? status : 'open',
+    createdAt: toNumber(row['created_at']),
+    updatedAt: toNumber(row['updated_at']),
+    deviceMac: toStringOrNull(row['device_mac']),
+    deviceName: toStringOrNull(row['device_name']),
+    remoteAddr: toStringOrNull(row['remote_addr']),
+    indicatorIds: textList(row['indicator_ids']),
+    indicatorSources: textList(row['indicator_sources']),
+    evidence: JSON.parse(toText(row['evidence'])) as Record<string, unknown>[],
+    provenance: (JSON.parse(toText(row['provenance'])) as Record<string, unknown>[]).map(provenanceFromJson),
+  };
+}
+
+export function textList(value: unknown): string[] {
+  const items = (value as { items?: unknown[] } | null)?.items ?? [];
+  return items.filter((item): item is string => typeof item === 'string');
+}
+
+function provenanceToJson(run: RunProvenance): Record<string, unknown> {
+  return {
+    rule_id: run.ruleId,
+    rule_version: run.ruleVersion,
+    pass: run.pass,
+    window_start: isoFromMicros(BigInt(run.windowStart)),
+    window_end: isoFromMicros(BigInt(run.windowEnd)),
+    indicators_since: isoFromMicros(BigInt(run.indicatorsSince)),
+    indicators_until: isoFromMicros(BigInt(run.indicatorsUntil)),
+    run_at: isoFromMicros(BigInt(run.runAt)),
+  };
+}
+
+function provenanceFromJson(json: Record<string, unknown>): RunProvenance {
+  return {
+    ruleId: String(json['rule_id']),
+    ruleVersion: String(json['rule_version']),
+    pass: json['pass'] === 'retro-hunt' ? 'retro-hunt' : 'window',
+    windowStart: microsFromIso(json['window_start']),
+    windowEnd: microsFromIso(json['window_end']),
+    indicatorsSince: microsFromIso(json['indicators_since']),
+    indicatorsUntil: microsFromIso(json['indicators_until']),
+    runAt: microsFromIso(json['run_at']),
+  };
+}
+
+/** Parses the ISO text isoFromMicros writes, keeping microseconds. */
+function microsFromIso(value: unknown): EpochMicros {
+  const text = String(value);
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(text);
+  if (match === null) return Date.parse(text) * 1000;
+  const fraction = (match[2] ?? '').padEnd(6, '0');
+  return Date.parse(`${match[1]}Z`) * 1000 + Number(fraction);
+}
+
+/** Names the device behind each reference (Store.resolveDevices). */
+export async function resolveDevices(
+  connection: DuckDBConnection,
+  refs: readonly DeviceRef[],
+): Promise<ResolvedDevice[]> {
+  const cache = new Map<string, ResolvedDevice>();
+  const resolved: ResolvedDevice[] = [];
+  for (const ref of refs) {
+    const key = `${ref.mac ?? ''}\u0000${ref.addr ?? ''}`;
+    let device = cache.get(key);
+    if (device === undefined) {
+      device = await resolveOne(connection, ref);
+      cache.set(key, device);
+    }
+    resolved.push(device);
+  }
+  return resolved;
+}
+
+async function resolveOne(connection: DuckDBConnection, ref: DeviceRef): Promise<ResolvedDevice> {
+  if (ref.mac !== null) {
+    const reader = await connection.runAndReadAll(
+      `SELECT hostname, vendor FROM device_names WHERE mac = $mac`,
+      { mac: ref.mac.toLowerCase() },
+      { mac: VARCHAR },
+    );
+    const row = reader.getRowObjects()[0];
+    return {
+      mac: ref.mac,
+      name: row ? (toStringOrNull(row['hostname']) ?? toStringOrNull(row['vendor'])) : null,
+    };
+  }
+  if (ref.addr === null) return { mac: null, name: null };
+  const reader = await connection.runAndReadAll(
+    `SELECT a.mac, n.hostname, n.vendor FROM device_addresses a JOIN device_names n ON n.mac = a.mac
+     WHERE a.addr = $addr ORDER BY a.last_seen_at DESC, a.mac LIMIT 1`,
+    { addr: ref.addr },
+    { addr: VARCHAR },
+  );
+  const row = reader.getRowObjects()[0];
+  if (row === undefined) return { mac: null, name: null };
+  return {
+    mac: toText(row['mac']),
+    name: toStringOrNull(row['hostname']) ?? toStringOrNull(row['vendor']),
+  };
+}
