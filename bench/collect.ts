@@ -1,0 +1,363 @@
+/**
+ * `npm run bench:collect`: how many NetFlow/IPFIX datagrams (and flow records) per second
+ * `yamori collect` takes without loss, beside nfcapd on the same replay, in one run.
+ *
+ * 1. Builds (or reuses) the bench capture (bench-capture.ts: synthetic home traffic, N packets).
+ * 2. softflowd reads it and exports IPFIX over TCP, which loses nothing, to this script, which keeps
+ *    each message: that is the replay.
+ * 3. For each rate, the messages are sent (cyclically, for `--seconds`) as UDP datagrams on loopback,
+ *    paced in 1 ms slices, to a fresh `yamori collect` (storing into a fresh DuckDB file) and then to
+ *    a fresh nfcapd, never both at once. Both ask the kernel for the same 8 MB receive buffer. Loss is
+ *    what the kernel dropped at the receiver's socket (the drops column of /proc/net/udp, read once
+ *    its queue is empty); for Yamori it is also checked against the datagrams it counted.
+ * 4. softflowd straight to each receiver over UDP, as fast as it goes (it reads the file and sends
+ *    the flows it expires; with -m it expires them all along).
+ *
+ * The machine may be shared with other work: the load average is printed, and the ratio between the
+ * two collectors within one run means more than the absolute rates.
+ *
+ * Usage: npm run bench:collect [-- --packets N --rates 5000,10000,... --seconds S]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureBenchCapture } from './bench-capture.js';
+import { renderMarkdown, renderText, type Table } from './results-table.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const OUT = path.join(ROOT, 'bench', 'out', 'collect');
+const RECEIVE_BUFFER_BYTES = 8_388_608;
+const SOFTFLOWD = '/usr/sbin/softflowd';
+
+const { values } = parseArgs({
+  options: {
+    packets: { type: 'string', default: '1000000' },
+    rates: { type: 'string', default: '5000,10000,20000,40000,80000,160000' },
+    seconds: { type: 'string', default: '3' },
+  },
+});
+const packets = Number(values.packets);
+const rates = values.rates.split(',').map(Number);
+const seconds = Number(values.seconds);
+
+interface Receiver {
+  name: string;
+  port: number;
+  /** Stops the receiver; resolves with the datagrams it says it read (null when it does not say). */
+  stop: () => Promise<number | null>;
+}
+
+function say(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function udpSocketState(port: number): { queued: number; drops: number } | null {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === local) {
+      return { queued: parseInt(fields[4]!.split(':')[1]!, 16), drops: Number(fields[fields.length - 1]) };
+    }
+  }
+  return null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function startYamori(label: string): Promise<Receiver> {
+  const db = path.join(OUT, `${label}.duckdb`);
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src', 'main.ts'),
+      '--db',
+      db,
+      'collect',
+      '--listen',
+      '127.0.0.1:0',
+      '--json',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  await until(() => /listening udp=127\.0\.0\.1:\d+/.test(err) || child.exitCode !== null, 60_000);
+  const match = /listening udp=127\.0\.0\.1:(\d+)/.exec(err);
+  if (match === null) throw new Error(`yamori collect did not start:\n${err}`);
+  return {
+    name: 'yamori collect',
+    port: Number(match[1]),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited(child);
+      const stats = JSON.parse(out.trim().split('\n').pop() ?? 'null') as { datagrams: number } | null;
+      return stats?.datagrams ?? null;
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+async function startNfcapd(label: string): Promise<Receiver> {
+  const dir = path.join(OUT, label);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const child = spawn(
+    'nfcapd',
+    ['-w', dir, '-p', String(port), '-b', '127.0.0.1', '-t', '3600', '-B', String(RECEIVE_BUFFER_BYTES)],
+    { stdio: 'ignore' },
+  );
+  if (
+    !(await until(() => udpSocketState(port) !== null || child.exitCode !== null, 10_000)) ||
+    child.exitCode !== null
+  ) {
+    throw new Error(`nfcapd did not bind 127.0.0.1:${port}`);
+  }
+  return {
+    name: 'nfcapd',
+    port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited(child);
+      return null;
+    },
+  };
+}
+
+/** softflowd reads the capture and exports IPFIX over TCP; each IPFIX message becomes one replayed datagram. */
+async function recordExport(
+  capture: string,
+): Promise<{ messages: Buffer[]; records: number; flows: number }> {
+  const chunks: Buffer[] = [];
+  const server = createServer((connection) => connection.on('data', (chunk: Buffer) => chunks.push(chunk)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const run = spawnSync(
+    SOFTFLOWD,
+    ['-d', '-c', 'none', '-r', capture, '-v', '10', '-P', 'tcp', '-n', `127.0.0.1:${port}`],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
+  await sleep(500);
+  server.close();
+  const exported = /Flows exported: (\d+) \((\d+) records\) in (\d+) packets/.exec(run.stdout + run.stderr);
+  if (exported === null) throw new Error(`softflowd failed:\n${run.stdout}${run.stderr}`);
+  const stream = Buffer.concat(chunks);
+  const messages: Buffer[] = [];
+  for (let at = 0; at + 4 <= stream.length;) {
+    const length = stream.readUInt16BE(at + 2);
+    if (stream.readUInt16BE(at) !== 10 || length < 16) throw new Error(`not an IPFIX message at byte ${at}`);
+    messages.push(stream.subarray(at, at + length));
+    at += length;
+  }
+  if (messages.length !== Number(exported[3])) {
+    throw new Error(`softflowd sent ${exported[3]} messages, ${messages.length} arrived`);
+  }
+  return { messages, records: Number(exported[2]), flows: Number(exported[1]) };
+}
+
+/** Sends `messages` cyclically at `rate` datagrams/s for `seconds`; returns how many were sent and in how long. */
+async function replay(
+  socket: Socket,
+  port: number,
+  messages: Buffer[],
+  rate: number,
+): Promise<{ sent: number; seconds: number }> {
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  let sent = 0;
+  let acknowledged = 0;
+  const onSent = (): void => {
+    acknowledged++;
+  };
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+    while (sent < due) socket.send(messages[sent++ % messages.length]!, port, '127.0.0.1', onSent);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (sent - acknowledged > 10_000) await until(() => sent - acknowledged < 1000, 10_000);
+  }
+  await until(() => acknowledged === sent, 30_000);
+  return { sent, seconds: (performance.now() - started) / 1000 };
+}
+
+interface Outcome {
+  sent: number;
+  sendSeconds: number;
+  received: number;
+  kernelDrops: number;
+}
+
+async function measure(
+  start: () => Promise<Receiver>,
+  send: (port: number) => Promise<{ sent: number; seconds: number }>,
+): Promise<Outcome> {
+  const receiver = await start();
+  const before = udpSocketState(receiver.port)?.drops ?? 0;
+  const { sent, seconds: sendSeconds } = await send(receiver.port);
+  await until(() => udpSocketState(receiver.port)?.queued === 0, 60_000);
+  const kernelDrops = (udpSocketState(receiver.port)?.drops ?? 0) - before;
+  const counted = await receiver.stop();
+  return { sent, sendSeconds, received: counted ?? sent - kernelDrops, kernelDrops };
+}
+
+const formatRate = (n: number): string => Math.round(n).toLocaleString('en-US');
+const lossText = (o: Outcome): string =>
+  o.sent === o.received
+    ? '0'
+    : `${formatRate(o.sent - o.received)} (${(((o.sent - o.received) / o.sent) * 100).toFixed(1)}%)`;
+
+async function main(): Promise<void> {
+  for (const [tool, args] of [
+    [SOFTFLOWD, ['-h']],
+    ['nfcapd', ['-V']],
+  ] as const) {
+    if (spawnSync(tool, args, { stdio: 'ignore' }).error) {
+      say(`bench:collect: ${tool} is not installed (apt-get install softflowd nfdump)`);
+      process.exit(1);
+    }
+  }
+  mkdirSync(OUT, { recursive: true });
+  const loadBefore = os.loadavg()[0]!;
+  const capture = path.join(ROOT, 'bench', 'out', `collect-${packets}.pcap`);
+  const built = await ensureBenchCapture({
+    path: capture,
+    packets,
+    seed: 7,
+    concurrentFlows: 2000,
+    replayShare: 0,
+    replayDir: path.join(ROOT, '..', 'shared', 'pcaps'),
+  });
+  say(
+    `capture: ${capture} (${built.reused ? 'reused' : `built in ${built.buildSeconds.toFixed(1)} s`}), ${formatRate(built.manifest.packets)} packets`,
+  );
+  const recorded = await recordExport(capture);
+  const recordsPerDatagram = recorded.records / recorded.messages.length;
+  say(
+    `softflowd's IPFIX export of it: ${formatRate(recorded.flows)} flows, ${formatRate(recorded.records)} records in ` +
+      `${formatRate(recorded.messages.length)} datagrams (${recordsPerDatagram.toFixed(1)} records each)`,
+  );
+
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const rows: string[][] = [];
+  const lossFree = { yamori: 0, nfcapd: 0 };
+  for (const rate of rates) {
+    const yamori = await measure(
+      () => startYamori(`rate-${rate}`),
+      (port) => replay(socket, port, recorded.messages, rate),
+    );
+    const nfcapd = await measure(
+      () => startNfcapd(`nfcapd-${rate}`),
+      (port) => replay(socket, port, recorded.messages, rate),
+    );
+    if (yamori.received === yamori.sent && yamori.kernelDrops === 0)
+      lossFree.yamori = Math.max(lossFree.yamori, yamori.sent / yamori.sendSeconds);
+    if (nfcapd.kernelDrops === 0)
+      lossFree.nfcapd = Math.max(lossFree.nfcapd, nfcapd.sent / nfcapd.sendSeconds);
+    rows.push([
+      formatRate(rate),
+      formatRate(yamori.sent / yamori.sendSeconds),
+      lossText(yamori),
+      formatRate(nfcapd.sent / nfcapd.sendSeconds),
+      lossText(nfcapd),
+    ]);
+    say(`  ${rows.at(-1)!.join('  ')}`);
+  }
+  socket.close();
+
+  const direct: string[][] = [];
+  for (const [name, start] of [
+    ['yamori collect', () => startYamori('softflowd-direct')],
+    ['nfcapd', () => startNfcapd('nfcapd-direct')],
+  ] as const) {
+    const outcome = await measure(start, (port) => {
+      const started = performance.now();
+      const run = spawnSync(
+        SOFTFLOWD,
+        ['-d', '-c', 'none', '-r', capture, '-v', '10', '-m', '8192', '-n', `127.0.0.1:${port}`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const sent = Number(/in (\d+) packets/.exec(run.stdout + run.stderr)?.[1] ?? 0);
+      return Promise.resolve({ sent, seconds: (performance.now() - started) / 1000 });
+    });
+    direct.push([
+      name,
+      formatRate(outcome.sent),
+      formatRate(outcome.sent / outcome.sendSeconds),
+      lossText(outcome),
+    ]);
+  }
+  const loadAfter = os.loadavg()[0]!;
+
+  const table: Table = {
+    headers: ['asked datagrams/s', 'yamori: sent/s', 'yamori: lost', 'nfcapd: sent/s', 'nfcapd: lost'],
+    rows,
+    rightAligned: [0, 1, 2, 3, 4],
+  };
+  const directTable: Table = {
+    headers: ['softflowd -m 8192 straight to', 'datagrams', 'datagrams/s', 'lost'],
+    rows: direct,
+    rightAligned: [1, 2, 3],
+  };
+  const ratio = lossFree.nfcapd > 0 ? (lossFree.yamori / lossFree.nfcapd).toFixed(2) : 'n/a';
+  const summary =
+    `Highest rate without loss: yamori collect ${formatRate(lossFree.yamori)} datagrams/s ` +
+    `(${formatRate(lossFree.yamori * recordsPerDatagram)} flow records/s), nfcapd ${formatRate(lossFree.nfcapd)} datagrams/s ` +
+    `(${formatRate(lossFree.nfcapd * recordsPerDatagram)} records/s); ratio yamori/nfcapd ${ratio}.`;
+  const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`;
+  const load = `Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`;
+  say();
+  say(renderText(table));
+  say();
+  say(renderText(directTable));
+  say();
+  say(summary);
+  say(`${machine}. ${load}`);
+  say();
+  say('Markdown:');
+  say();
+  say(renderMarkdown(table));
+  say();
+  say(renderMarkdown(directTable));
+  say();
+  say(`${summary} ${machine}. ${load}`);
+}
+
+await main();

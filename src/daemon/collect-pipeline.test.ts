@@ -1,0 +1,394 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CollectConfig } from '../config/index.js';
+import { createLogger } from '../log/index.js';
+import { encodeNetflowV5, encodeSflowV5, type V5Record } from '../capture/flow-export/testing.js';
+import type { FlowRecord } from '../records/index.js';
+import { openDuckDbStore, type Store } from '../store/index.js';
+import { createCollectPipeline, type CollectPipeline } from './collect-pipeline.js';
+
+const EXPORT_S = 1_715_713_200;
+const UPTIME_MS = 600_000;
+/** Epoch microseconds of a v5 record's sysUptime `ms` in a datagram sent at EXPORT_S with UPTIME_MS. */
+const at = (ms: number): number => (EXPORT_S * 1000 - (UPTIME_MS - ms)) * 1000;
+
+const CLIENT: V5Record = {
+  src: '192.168.1.20',
+  dst: '203.0.113.9',
+  srcPort: 51234,
+  dstPort: 443,
+  protocol: 6,
+  packets: 14,
+  bytes: 1840,
+  firstMs: 590_000,
+  lastMs: 592_500,
+  tcpFlags: 0x1b, // SYN, FIN, PSH, ACK
+};
+const SERVER: V5Record = {
+  src: '203.0.113.9',
+  dst: '192.168.1.20',
+  srcPort: 443,
+  dstPort: 51234,
+  protocol: 6,
+  packets: 16,
+  bytes: 12_400,
+  firstMs: 590_020,
+  lastMs: 592_480,
+  tcpFlags: 0x1b,
+};
+
+function v5(records: V5Record[], sampling = 0): Uint8Array {
+  return encodeNetflowV5({ sysUptimeMs: UPTIME_MS, unixSecs: EXPORT_S, sampling, records });
+}
+
+/** `count` one-way UDP records that never find a partner: each becomes its own flow. */
+function oneSided(count: number, firstPort = 40_000): V5Record[] {
+  return Array.from({ length: count }, (_, i) => ({
+    src: '192.168.1.30',
+    dst: '198.51.100.7',
+    srcPort: firstPort + i,
+    dstPort: 53,
+    protocol: 17,
+    packets: 1,
+    bytes: 70,
+    firstMs: 595_000,
+    lastMs: 595_000,
+  }));
+}
+
+function collectConfig(overrides: Partial<CollectConfig> = {}): CollectConfig {
+  return {
+    listen: ['127.0.0.1:0'],
+    stitchWindowS: 15,
+    maxExporters: 16,
+    maxTemplatesPerExporter: 64,
+    maxPendingFlows: 1000,
+    receiveBufferBytes: 1 << 20,
+    ...overrides,
+  };
+}
+
+const FLOW = {
+  homeNetworks: ['192.168.1.0/24'],
+  tcpIdleTimeoutS: 300,
+  udpIdleTimeoutS: 60,
+  otherIdleTimeoutS: 60,
+  activeTimeoutS: 1800,
+};
+
+interface StoredRow {
+  src_addr: string;
+  dst_addr: string;
+  src_port: number;
+  dst_port: number;
+  src_packets: number;
+  dst_packets: number;
+  src_bytes: number;
+  dst_bytes: number;
+  first_seen_us: number;
+  last_seen_us: number;
+  sensor: string;
+  status: string;
+  direction: string;
+  sampling_rate: number;
+  counts_estimated: boolean;
+}
+
+async function storedFlows(store: Store): Promise<StoredRow[]> {
+  const result = await store.query(
+    `SELECT src_addr, dst_addr, src_port, dst_port, src_packets, dst_packets, src_bytes, dst_bytes,
+            epoch_us(first_seen_at) AS first_seen_us, epoch_us(last_seen_at) AS last_seen_us,
+            sensor, status, direction, sampling_rate, counts_estimated
+       FROM flows ORDER BY src_addr, src_port`,
+  );
+  return result.rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(row))
+      out[key] = typeof value === 'bigint' ? Number(value) : value;
+    return out as unknown as StoredRow;
+  });
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes; fails with `describe()` then. */
+async function until(condition: () => boolean, describe: () => string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function send(socket: Socket, datagram: Uint8Array, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    socket.send(datagram, port, address, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+function openSocket(type: 'udp4' | 'udp6', address: string): Promise<Socket> {
+  const socket = createSocket(type);
+  return new Promise((resolve) => socket.bind(0, address, () => resolve(socket)));
+}
+
+const silentLog = createLogger({ level: 'silent' });
+
+describe('createCollectPipeline', () => {
+  let dir: string;
+  let store: Store;
+  let pipeline: CollectPipeline | null;
+  const sockets: Socket[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'yamori-collect-'));
+    store = await openDuckDbStore({
+      database: { path: join(dir, 'yamori.duckdb') },
+      maxBatchRows: 1000,
+      flushIntervalMs: 1000,
+    });
+    pipeline = null;
+  });
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.close();
+    if (pipeline !== null) await pipeline.stop().catch(() => undefined);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores one flow stitched from both directions received on a UDP socket, the exporter as sensor', async () => {
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 1000, flushIntervalMs: 60_000 } },
+      { store, log: silentLog },
+    );
+    const [bound] = await pipeline.start();
+    expect(bound).toMatchObject({ address: '127.0.0.1', port: expect.any(Number) });
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    // The server's record comes first, as an exporter that expires by idle time may send it.
+    await send(exporter, v5([SERVER]), bound!.port, '127.0.0.1');
+    await send(exporter, v5([CLIENT]), bound!.port, '127.0.0.1');
+    const p = pipeline;
+    await until(
+      () => p.stats().records === 2,
+      () => JSON.stringify(p.stats()),
+    );
+    await pipeline.stop();
+
+    expect(await storedFlows(store)).toEqual([
+      {
+        src_addr: '192.168.1.20',
+        dst_addr: '203.0.113.9',
+        src_port: 51234,
+        dst_port: 443,
+        src_packets: 14,
+        dst_packets: 16,
+        src_bytes: 1840,
+        dst_bytes: 12_400,
+        first_seen_us: at(590_000),
+        last_seen_us: at(592_500),
+        sensor: '127.0.0.1',
+        status: 'closed',
+        direction: 'outbound',
+        sampling_rate: 1,
+        counts_estimated: false,
+      },
+    ]);
+    const stats = pipeline.stats();
+    expect(stats).toMatchObject({ datagrams: 2, records: 2, flowsWritten: 1, flowsBuffered: 0 });
+    expect(stats.stitch).toMatchObject({ paired: 1, oneSided: 0, pending: 0 });
+    expect(stats.exporters).toEqual([
+      expect.objectContaining({ exporter: '127.0.0.1', protocol: 'netflow5', datagrams: 2, flows: 1 }),
+    ]);
+  });
+
+  it('names an IPv4 exporter reaching an IPv6 socket by its IPv4 address, and an IPv6 one by its own', async (ctx) => {
+    const probe = await openSocket('udp6', '::1').catch(() => null);
+    if (probe === null) ctx.skip(true, 'IPv6 loopback (::1) is not available here');
+    sockets.push(probe!);
+    pipeline = createCollectPipeline(
+      {
+        collect: collectConfig({ listen: ['[::]:0'] }),
+        flow: FLOW,
+        store: { maxBatchRows: 1000, flushIntervalMs: 60_000 },
+      },
+      { store, log: silentLog },
+    );
+    const [bound] = await pipeline.start();
+    const v4 = await openSocket('udp4', '127.0.0.1');
+    sockets.push(v4);
+    await send(v4, v5(oneSided(1, 41_000)), bound!.port, '127.0.0.1');
+    await send(probe!, v5(oneSided(1, 42_000)), bound!.port, '::1');
+    const p = pipeline;
+    await until(
+      () => p.stats().records === 2,
+      () => JSON.stringify(p.stats()),
+    );
+    await pipeline.stop();
+    const flows = await storedFlows(store);
+    expect(flows.map((f) => [f.src_port, f.sensor])).toEqual([
+      [41_000, '127.0.0.1'],
+      [42_000, '::1'],
+    ]);
+  });
+
+  it('scales sampled counts by the sampling rate and marks them estimated (NetFlow v5 header, sFlow)', async () => {
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 1000, flushIntervalMs: 60_000 } },
+      { store, log: silentLog },
+    );
+    const [bound] = await pipeline.start();
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    // Mode 01 (deterministic) in the top two bits, 1 in 100 packets in the low 14.
+    await send(exporter, v5([CLIENT, SERVER], (1 << 14) | 100), bound!.port, '127.0.0.1');
+    await send(
+      exporter,
+      encodeSflowV5({
+        agent: '10.0.0.1',
+        samples: [
+          {
+            kind: 'flow',
+            samplingRate: 512,
+            records: [
+              {
+                kind: 'sampled-ipv4',
+                length: 1500,
+                protocol: 17,
+                src: '192.168.1.40',
+                dst: '198.51.100.9',
+                srcPort: 50_000,
+                dstPort: 443,
+                tcpFlags: 0,
+              },
+            ],
+          },
+        ],
+      }),
+      bound!.port,
+      '127.0.0.1',
+    );
+    const p = pipeline;
+    await until(
+      () => p.stats().records === 3,
+      () => JSON.stringify(p.stats()),
+    );
+    await pipeline.stop();
+    const flows = await storedFlows(store);
+    expect(flows).toEqual([
+      expect.objectContaining({
+        src_addr: '192.168.1.20',
+        src_packets: 1400,
+        dst_packets: 1600,
+        src_bytes: 184_000,
+        dst_bytes: 1_240_000,
+        sampling_rate: 100,
+        counts_estimated: true,
+      }),
+      expect.objectContaining({
+        src_addr: '192.168.1.40',
+        src_packets: 512,
+        src_bytes: 1500 * 512,
+        sampling_rate: 512,
+        counts_estimated: true,
+      }),
+    ]);
+  });
+
+  it('keeps flows buffered while the store fails and writes each exactly once when it recovers', async () => {
+    let failures = 2;
+    const attempts: number[] = [];
+    const flaky: Store = Object.create(store) as Store;
+    flaky.writeFlows = async (flows: FlowRecord[]) => {
+      attempts.push(flows.length);
+      if (failures > 0) {
+        failures--;
+        throw new Error('disk full');
+      }
+      await store.writeFlows(flows);
+    };
+    let nowMs = EXPORT_S * 1000;
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 4, flushIntervalMs: 1000 } },
+      { store: flaky, log: silentLog, now: () => nowMs },
+    );
+    pipeline.receive(v5(oneSided(6)), '127.0.0.1');
+    nowMs += 16_000; // Past the stitch window: all six are stored one-sided.
+    await expect(pipeline.tick()).rejects.toThrow('disk full');
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 0, flowsBuffered: 6, flowsLost: 0 });
+    await expect(pipeline.tick()).rejects.toThrow('disk full');
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 0, flowsBuffered: 6 });
+    await pipeline.tick();
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 4, flowsBuffered: 2, batchesWritten: 1 });
+    await pipeline.stop();
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 6, flowsBuffered: 0, batchesWritten: 2 });
+    expect(attempts).toEqual([4, 4, 4, 2]);
+    const ports = (await storedFlows(store)).map((f) => f.src_port);
+    expect(ports).toEqual([40_000, 40_001, 40_002, 40_003, 40_004, 40_005]);
+  });
+
+  it('gives up and counts flows past its buffer while the store stays down, so memory stays bounded', async () => {
+    const down: Store = Object.create(store) as Store;
+    down.writeFlows = () => Promise.reject(new Error('store down'));
+    let nowMs = EXPORT_S * 1000;
+    pipeline = createCollectPipeline(
+      {
+        collect: collectConfig({ maxPendingFlows: 5 }),
+        flow: FLOW,
+        store: { maxBatchRows: 1, flushIntervalMs: 1000 },
+      },
+      { store: down, log: silentLog, now: () => nowMs },
+    );
+    // The buffer holds max(max_pending_flows, 10 × max_batch_rows) = 10 flows.
+    pipeline.receive(v5(oneSided(15)), '127.0.0.1');
+    nowMs += 16_000;
+    await pipeline.tick().catch(() => undefined);
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 0, flowsBuffered: 10, flowsLost: 5 });
+    await expect(pipeline.stop()).rejects.toThrow('store down');
+    pipeline = null;
+  });
+
+  it('stores on stop() what still waited for its partner and what had not filled a batch', async () => {
+    let nowMs = EXPORT_S * 1000;
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 1000, flushIntervalMs: 60_000 } },
+      { store, log: silentLog, now: () => nowMs },
+    );
+    await pipeline.start();
+    pipeline.receive(v5([CLIENT, SERVER]), '192.0.2.1');
+    pipeline.receive(v5(oneSided(3)), '192.0.2.1');
+    nowMs += 1000;
+    await pipeline.tick();
+    // Within the stitch window and below a batch: nothing is stored yet.
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 0, flowsBuffered: 1 });
+    expect(pipeline.stats().stitch.pending).toBe(3);
+    await pipeline.stop();
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 4, flowsBuffered: 0 });
+    expect(pipeline.stats().stitch).toMatchObject({ paired: 1, oneSided: 3, pending: 0 });
+    const flows = await storedFlows(store);
+    expect(flows.map((f) => [f.src_addr, f.src_port, f.status, f.sensor])).toEqual([
+      ['192.168.1.20', 51234, 'closed', '192.0.2.1'],
+      ['192.168.1.30', 40_000, 'unanswered', '192.0.2.1'],
+      ['192.168.1.30', 40_001, 'unanswered', '192.0.2.1'],
+      ['192.168.1.30', 40_002, 'unanswered', '192.0.2.1'],
+    ]);
+  });
+
+  it('refuses a port already taken with COLLECT_BIND_FAILED, naming the address', async () => {
+    const taken = await openSocket('udp4', '127.0.0.1');
+    sockets.push(taken);
+    const port = taken.address().port;
+    pipeline = createCollectPipeline(
+      {
+        collect: collectConfig({ listen: ['127.0.0.1:0', `127.0.0.1:${port}`] }),
+        flow: FLOW,
+        store: { maxBatchRows: 1000, flushIntervalMs: 60_000 },
+      },
+      { store, log: silentLog },
+    );
+    await expect(pipeline.start()).rejects.toMatchObject({
+      code: 'COLLECT_BIND_FAILED',
+      message: expect.stringContaining(`127.0.0.1:${port}`),
+    });
+  });
+});
