@@ -1,4 +1,5 @@
 import { createResponder, type BlockEntry, type Responder } from '../alert/index.js';
+import type { YamoriConfig } from '../config/index.js';
 import { YamoriError } from '../errors/index.js';
 import { BUILTIN_ALLOWLIST } from '../intel/index.js';
 import type { CliContext } from './cli-context.js';
@@ -68,7 +69,12 @@ export const registerBlockCommand: Register = (program, context) => {
 };
 
 function responder(ctx: CliContext): Responder {
-  return createResponder(ctx.config().respond, { allowlist: BUILTIN_ALLOWLIST });
+  return configuredResponder(ctx.config());
+}
+
+/** The responder every verb and the block action use: the config's settings and the built-in allow-list. */
+export function configuredResponder(config: YamoriConfig): Responder {
+  return createResponder(config.respond, { allowlist: BUILTIN_ALLOWLIST });
 }
 
 /** "90", "90s", "30m", "1h", "7d", "2w" to seconds. */
