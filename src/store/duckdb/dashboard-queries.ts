@@ -1,0 +1,285 @@
+/**
+ * The dashboard's readers (web/). Every value a request carries is bound as a parameter through
+ * SqlConditions; only integers the code computed (limits, bucket sizes) are written into SQL text.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ALERT_SEVERITIES, type Alert, type AlertSeverity, type AlertStatus } from '../../records/index.js';
+import { normaliseMac } from '../mac-address.js';
+import type {
+  AlertPageFilter,
+  DashboardOverview,
+  DevicePeer,
+  FlowPage,
+  FlowPageFilter,
+  FlowRow,
+  OverviewRange,
+} from '../dashboard.js';
+import { ALERT_COLUMNS, alertFromRow } from './alerts.js';
+import { toNumber, toNumberOrNull, toStringOrNull, toText } from './duckdb-values.js';
+import { SqlConditions } from './sql-conditions.js';
+
+// The home side of a flow: the responder of an inbound flow, the initiator of every other.
+const LOCAL_ADDR = `CASE WHEN direction = 'inbound' THEN dst_addr ELSE src_addr END`;
+const LOCAL_MAC = `CASE WHEN direction = 'inbound' THEN dst_mac ELSE src_mac END`;
+const REMOTE_ADDR = `CASE WHEN direction = 'inbound' THEN src_addr ELSE dst_addr END`;
+
+function clamp(value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.floor(value)));
+}
+
+export async function readOverview(
+  connection: DuckDBConnection,
+  range: OverviewRange,
+): Promise<DashboardOverview> {
+  const buckets = clamp(range.buckets, 48, 1, 1000);
+  const top = clamp(range.top, 10, 1, 100);
+  const bucketUs = Math.max(1, Math.ceil((range.until - range.since) / buckets));
+  const c = new SqlConditions();
+  const since = c.time(range.since);
+  const until = c.time(range.until);
+  const inRange = `first_seen_at >= ${since} AND first_seen_at < ${until}`;
+  const traffic = await connection.runAndReadAll(
+    `SELECT (epoch_us(first_seen_at) - epoch_us(${since})) // ${bucketUs} AS bucket,
+       sum(CASE WHEN direction = 'inbound' THEN dst_bytes ELSE src_bytes END)::BIGINT AS bytes_out,
+       sum(CASE WHEN direction = 'inbound' THEN src_bytes ELSE dst_bytes END)::BIGINT AS bytes_in,
+       count(*)::BIGINT AS flows
+     FROM flows WHERE ${inRange} GROUP BY 1 ORDER BY 1`,
+    c.values,
+    c.types,
+  );
+  const byBucket = new Map(traffic.getRowObjects().map((row) => [toNumber(row.bucket), row]));
+  const trafficRows = Array.from({ length: buckets }, (_, index) => {
+    const row = byBucket.get(index);
+    return {
+      at: range.since + index * bucketUs,
+      bytesOut: row ? toNumber(row.bytes_out) : 0,
+      bytesIn: row ? toNumber(row.bytes_in) : 0,
+      flows: row ? toNumber(row.flows) : 0,
+    };
+  });
+  const devices = await connection.runAndReadAll(
+    `WITH local AS (
+       SELECT ${LOCAL_MAC} AS mac, ${LOCAL_ADDR} AS addr, sum(src_bytes + dst_bytes)::BIGINT AS bytes,
+              count(*)::BIGINT AS flows
+       FROM flows WHERE ${inRange} AND direction IN ('outbound', 'inbound', 'internal')
+       GROUP BY 1, 2
+     ), named AS (
+       SELECT coalesce(l.mac, a.mac) AS mac, l.addr, l.bytes, l.flows
+       FROM local l
+       LEFT JOIN (SELECT addr, arg_max(mac, last_seen_at) AS mac FROM device_addresses GROUP BY addr) a
+         ON l.mac IS NULL AND a.addr = l.addr
+     )
+     SELECT n.mac, arg_max(n.addr, n.bytes) AS addr, any_value(d.device_name) AS name,
+            sum(n.bytes)::BIGINT AS bytes, sum(n.flows)::BIGINT AS flows
+     FROM named n LEFT JOIN device_names d ON d.mac = n.mac
+     GROUP BY n.mac, CASE WHEN n.mac IS NULL THEN n.addr END
+     ORDER BY bytes DESC, addr LIMIT ${top}`,
+    c.values,
+    c.types,
+  );
+  const remotes = await connection.runAndReadAll(
+    `SELECT ${REMOTE_ADDR} AS addr,
+       arg_max(coalesce(server_name, dns_name), last_seen_at) FILTER (WHERE coalesce(server_name, dns_name) IS NOT NULL) AS name,
+       sum(src_bytes + dst_bytes)::BIGINT AS bytes, count(*)::BIGINT AS flows,
+       count(DISTINCT ${LOCAL_ADDR})::BIGINT AS devices
+     FROM flows WHERE ${inRange} AND direction IN ('outbound', 'inbound')
+     GROUP BY 1 ORDER BY bytes DESC, addr LIMIT ${top * 10}`,
+    c.values,
+    c.types,
+  );
+  const alerts = await connection.runAndReadAll(
+    `SELECT status, severity, count(*)::BIGINT AS count FROM alerts GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  const totals = await connection.runAndReadAll(
+    `SELECT (SELECT count(*) FROM flows WHERE ${inRange})::BIGINT AS flows,
+            (SELECT count(*) FROM devices)::BIGINT AS devices`,
+    c.values,
+    c.types,
+  );
+  const total = totals.getRowObjects()[0];
+  return {
+    bucketUs,
+    traffic: trafficRows,
+    topDevices: devices.getRowObjects().map((row) => ({
+      mac: toStringOrNull(row.mac),
+      addr: toText(row.addr),
+      name: toStringOrNull(row.name),
+      bytes: toNumber(row.bytes),
+      flows: toNumber(row.flows),
+    })),
+    topRemotes: remotes.getRowObjects().map((row) => ({
+      addr: toText(row.addr),
+      name: toStringOrNull(row.name),
+      bytes: toNumber(row.bytes),
+      flows: toNumber(row.flows),
+      devices: toNumber(row.devices),
+    })),
+    alerts: alerts.getRowObjects().map((row) => ({
+      status: toText(row.status) as AlertStatus,
+      severity: toText(row.severity) as AlertSeverity,
+      count: toNumber(row.count),
+    })),
+    flows: total ? toNumber(total.flows) : 0,
+    devices: total ? toNumber(total.devices) : 0,
+  };
+}
+
+/** The WITH clause naming a device's MACs and addresses, for `deviceCondition`. */
+function deviceScope(c: SqlConditions, device: string): string {
+  const value = c.param(normaliseMac(device) ?? device);
+  return `WITH device_macs AS (
+      SELECT ${value} AS mac
+      UNION SELECT mac FROM devices WHERE lower(hostname) = lower(${value})
+      UNION SELECT mac FROM device_addresses WHERE addr = ${value}
+    ), device_addrs AS (
+      SELECT ${value} AS addr
+      UNION SELECT addr FROM device_addresses WHERE mac IN (FROM device_macs)
+    ) `;
+}
+
+const DEVICE_CONDITION = `(src_mac IN (FROM device_macs) OR dst_mac IN (FROM device_macs)
+  OR src_addr IN (FROM device_addrs) OR dst_addr IN (FROM device_addrs))`;
+
+const FLOW_ROW_COLUMNS = `id, protocol, src_addr, src_port, dst_addr, dst_port, src_mac, dst_mac,
+  epoch_us(first_seen_at) AS first_seen_at, epoch_us(last_seen_at) AS last_seen_at,
+  src_bytes, dst_bytes, src_packets, dst_packets, status, direction, server_name, dns_name, community_id`;
+
+export async function readFlowPage(connection: DuckDBConnection, filter: FlowPageFilter): Promise<FlowPage> {
+  const limit = clamp(filter.limit, 50, 1, 500);
+  const c = new SqlConditions();
+  let prefix = '';
+  if (filter.device !== undefined) {
+    prefix = deviceScope(c, filter.device);
+    c.add(DEVICE_CONDITION);
+  }
+  if (filter.addr !== undefined)
+    c.addAddress(filter.addr, ['src_addr', 'dst_addr'], ['src_addr_num', 'dst_addr_num']);
+  if (filter.port !== undefined) {
+    const port = c.param(filter.port);
+    c.add(`(src_port = ${port} OR dst_port = ${port})`);
+  }
+  if (filter.protocol !== undefined) {
+    const protocol = filter.protocol.trim().toLowerCase();
+    if (/^\d+$/.test(protocol)) c.add(`ip_proto = ${c.param(Number(protocol))}`);
+    else c.add(`protocol = ${c.param(protocol)}`);
+  }
+  if (filter.name !== undefined) {
+    const name = c.param(filter.name.toLowerCase());
+    c.add(`(contains(lower(server_name), ${name}) OR contains(lower(dns_name), ${name}))`);
+  }
+  if (filter.direction !== undefined) c.add(`direction = ${c.param(filter.direction)}`);
+  if (filter.since !== undefined) c.add(`last_seen_at >= ${c.time(filter.since)}`);
+  if (filter.until !== undefined) c.add(`first_seen_at <= ${c.time(filter.until)}`);
+  if (filter.before !== undefined) {
+    const at = c.time(filter.before.firstSeenAt);
+    c.add(`(first_seen_at < ${at} OR (first_seen_at = ${at} AND id < ${c.param(filter.before.id)}))`);
+  }
+  const reader = await connection.runAndReadAll(
+    `${prefix}SELECT ${FLOW_ROW_COLUMNS} FROM flows ${c.where()}
+     ORDER BY first_seen_at DESC, id DESC LIMIT ${limit + 1}`,
+    c.values,
+    c.types,
+  );
+  const rows = reader.getRowObjects().map(flowRowFrom);
+  const flows = rows.slice(0, limit);
+  const last = flows[flows.length - 1];
+  return {
+    flows,
+    next: rows.length > limit && last ? { firstSeenAt: last.firstSeenAt, id: last.id } : null,
+  };
+}
+
+function flowRowFrom(row: Record<string, unknown>): FlowRow {
+  return {
+    id: toText(row.id),
+    protocol: toText(row.protocol),
+    srcAddr: toText(row.src_addr),
+    srcPort: toNumber(row.src_port),
+    dstAddr: toText(row.dst_addr),
+    dstPort: toNumber(row.dst_port),
+    srcMac: toStringOrNull(row.src_mac),
+    dstMac: toStringOrNull(row.dst_mac),
+    firstSeenAt: toNumber(row.first_seen_at),
+    lastSeenAt: toNumber(row.last_seen_at),
+    srcBytes: toNumber(row.src_bytes),
+    dstBytes: toNumber(row.dst_bytes),
+    srcPackets: toNumber(row.src_packets),
+    dstPackets: toNumber(row.dst_packets),
+    status: toText(row.status),
+    direction: toText(row.direction),
+    serverName: toStringOrNull(row.server_name),
+    dnsName: toStringOrNull(row.dns_name),
+    communityId: toText(row.community_id),
+  };
+}
+
+export async function readAlertPage(connection: DuckDBConnection, filter: AlertPageFilter): Promise<Alert[]> {
+  const c = new SqlConditions();
+  if (filter.status !== undefined) c.add(`status = ${c.param(filter.status)}`);
+  if (filter.ruleId !== undefined) c.add(`rule_id = ${c.param(filter.ruleId)}`);
+  if (filter.deviceMac !== undefined)
+    c.add(`device_mac = ${c.param(normaliseMac(filter.deviceMac) ?? filter.deviceMac)}`);
+  if (filter.text !== undefined) {
+    const text = c.param(filter.text.toLowerCase());
+    c.add(`(contains(lower(title), ${text}) OR contains(coalesce(remote_addr, ''), ${text}))`);
+  }
+  if (filter.minSeverity !== undefined) {
+    const worse = ALERT_SEVERITIES.slice(ALERT_SEVERITIES.indexOf(filter.minSeverity));
+    c.add(`severity IN (${worse.map((s) => c.param(s)).join(', ')})`);
+  }
+  const reader = await connection.runAndReadAll(
+    `SELECT ${ALERT_COLUMNS} FROM alerts ${c.where()}
+     ORDER BY last_seen_at DESC, created_at DESC, id LIMIT ${clamp(filter.limit, 100, 1, 500)}`,
+    c.values,
+    c.types,
+  );
+  return reader.getRowObjects().map(alertFromRow);
+}
+
+export async function readDevicePeers(
+  connection: DuckDBConnection,
+  mac: string,
+  options: { since?: number; limit?: number },
+): Promise<DevicePeer[]> {
+  const c = new SqlConditions();
+  const prefix = deviceScope(c, mac);
+  c.add(DEVICE_CONDITION);
+  c.add(`direction IN ('outbound', 'inbound')`);
+  if (options.since !== undefined) c.add(`last_seen_at >= ${c.time(options.since)}`);
+  const reader = await connection.runAndReadAll(
+    `${prefix}SELECT ${REMOTE_ADDR} AS addr,
+       arg_max(coalesce(server_name, dns_name), last_seen_at) FILTER (WHERE coalesce(server_name, dns_name) IS NOT NULL) AS name,
+       count(*)::BIGINT AS flows, sum(src_bytes + dst_bytes)::BIGINT AS bytes,
+       approx_top_k(CASE WHEN direction = 'inbound' THEN src_port ELSE dst_port END, 5) AS ports,
+       epoch_us(max(last_seen_at)) AS last_seen_at
+     FROM flows ${c.where()}
+     GROUP BY 1 ORDER BY bytes DESC, addr LIMIT ${clamp(options.limit, 50, 1, 500)}`,
+    c.values,
+    c.types,
+  );
+  return reader.getRowObjects().map((row) => ({
+    addr: toText(row.addr),
+    name: toStringOrNull(row.name),
+    flows: toNumber(row.flows),
+    bytes: toNumber(row.bytes),
+    ports: ((row.ports as { items?: unknown[] } | null)?.items ?? []).map(
+      (port) => toNumberOrNull(port) ?? 0,
+    ),
+    lastSeenAt: toNumber(row.last_seen_at),
+  }));
+}
+
+/** Settings whose key starts with `prefix`, by key. */
+export async function readSettings(
+  connection: DuckDBConnection,
+  prefix: string,
+): Promise<Record<string, string>> {
+  const c = new SqlConditions();
+  const reader = await connection.runAndReadAll(
+    `SELECT key, value FROM settings WHERE starts_with(key, ${c.param(prefix)}) ORDER BY key`,
+    c.values,
+    c.types,
+  );
+  return Object.fromEntries(reader.getRowObjects().map((row) => [toText(row.key), toText(row.value)]));
+}
