@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { IntelConfig } from '../config/index.js';
 import { YamoriError, isYamoriError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import type { EpochMicros } from '../records/index.js';
+import type { EpochMicros, IndicatorDraft } from '../records/index.js';
 import type { FeedRun, FeedState, Store } from '../store/index.js';
 import { contentHash } from './fetch/content-hash.js';
 import type { HttpGet, HttpGetResponse } from './fetch/http-get.js';
 import { redactUrl } from './fetch/redact-url.js';
-import type { FeedParser } from './parsers/parser.js';
+import type { FeedParser, ParseResult } from './parsers/parser.js';
 import type { ResolvedFeed } from './resolve-feeds.js';
 import { fetchSourceDrafts } from './sources/run-source.js';
 
@@ -123,7 +123,7 @@ async function runDocument(
       problem: `"${feed.format}" is not a feed format`,
       formats: [...deps.parsers.keys()].join(', '),
     });
-  let body: Buffer;
+  let body: Buffer | null;
   let location: string;
   if (input.kind === 'file') {
     location = input.path;
@@ -174,13 +174,32 @@ async function runDocument(
     });
     return 0;
   }
-  const parsed = parser.parse(body.toString('utf8'), { feed: feed.name, location, options: feed.options });
-  if (parsed.indicators.length === 0) {
+  const text = body.toString('utf8');
+  // The bytes are no longer needed: let them go before the long part.
+  body = null;
+  // The parse runs inside the store's write, batch by batch, so a million drafts never sit in memory
+  // at once. Its first step runs here: a document with no entries ends there, and is checked first.
+  const parse = parser.parseBatches(
+    text,
+    { feed: feed.name, location, options: feed.options },
+    PARSE_BATCH_ROWS,
+  );
+  const first = parse.next();
+  let summary: ParseResult | null = first.done === true ? first.value : null;
+  if (first.done === true) {
     const stats = await deps.store.indicatorStats();
     const before = stats.find((entry) => entry.source === feed.name)?.active ?? 0;
     if (before > 0) throw new YamoriError('FEED_EMPTY', { feed: feed.name, location, previous: before });
   }
-  const result = await deps.store.applyFeedSnapshot(feed.name, parsed.indicators, {
+  const drafts =
+    first.done === true
+      ? []
+      : {
+          batches: batchesFrom(first.value, parse, (result) => {
+            summary = result;
+          }),
+        };
+  const result = await deps.store.applyFeedSnapshot(feed.name, drafts, {
     startedAt: run.startedAt,
     complete: feed.isComplete,
     state: {
@@ -194,7 +213,21 @@ async function runDocument(
   run.added = result.added + result.reactivated;
   run.updated = result.updated;
   run.removed = result.removed;
-  return parsed.skipped;
+  if (summary === null) throw new Error('the store finished a snapshot without reading all of its batches');
+  return summary.skipped;
+}
+
+/** Drafts per batch of a document's parse: enough to pay for the hand-over, few enough to stay young. */
+const PARSE_BATCH_ROWS = 1024;
+
+/** The batch already taken, then the rest of the parse; hands the parse's result to `onEnd`. */
+function* batchesFrom(
+  first: IndicatorDraft[],
+  rest: Generator<IndicatorDraft[], ParseResult, undefined>,
+  onEnd: (result: ParseResult) => void,
+): Generator<IndicatorDraft[], void, undefined> {
+  yield first;
+  onEnd(yield* rest);
 }
 
 function checkStatus(

@@ -4,6 +4,7 @@ import { CsvReader } from './csv-reader.js';
 import { parseFeedTime, timeFromBanner } from './feed-time.js';
 import { isRecord } from './json-document.js';
 import { excerpt, parseFailed, rejectHtml } from './parse-failed.js';
+import { batchedParser } from './batched-parser.js';
 import type { FeedParser, ParseContext } from './parser.js';
 import {
   invalidOption,
@@ -159,60 +160,58 @@ function timeCell(text: string): EpochMicros | null {
  * auto-detect) }. A type column may hold Yamori's names or common ones (hostname, ip:port, md5_hash,
  * FileHash-SHA256, …). raw is the row keyed by the header, or the list of fields without one.
  */
-export const csvMappedParser: FeedParser = {
-  name: FORMAT,
-  parse(text, context) {
-    rejectHtml(text, context, FORMAT);
-    const mapping = readMapping(context);
-    const forcedType = optionValueType(context, FORMAT) ?? 'auto';
-    const delimiter = readDelimiter(context);
-    const reader = new CsvReader(text, {
-      delimiter,
-      comment: readComment(context),
-      skipSpaceBeforeQuote: true,
-    });
-    const result = new ResultBuilder(context, FORMAT, {});
-    const index: Partial<Record<ColumnKey, number>> = {};
-    let header: string[] | null = null;
-    let generatedAt: EpochMicros | null = null;
-    let lastComment: string | null = null;
-    if (!mapping.hasHeader) resolveColumns(mapping, [], index);
-    while (reader.next()) {
-      if (reader.comment !== null) {
-        lastComment = reader.comment;
-        generatedAt ??= timeFromBanner(lastComment);
+export const csvMappedParser: FeedParser = batchedParser(FORMAT, function* (text, context, batchRows) {
+  rejectHtml(text, context, FORMAT);
+  const mapping = readMapping(context);
+  const forcedType = optionValueType(context, FORMAT) ?? 'auto';
+  const delimiter = readDelimiter(context);
+  const reader = new CsvReader(text, {
+    delimiter,
+    comment: readComment(context),
+    skipSpaceBeforeQuote: true,
+  });
+  const result = new ResultBuilder(context, FORMAT, {}, batchRows);
+  const index: Partial<Record<ColumnKey, number>> = {};
+  let header: string[] | null = null;
+  let generatedAt: EpochMicros | null = null;
+  let lastComment: string | null = null;
+  if (!mapping.hasHeader) resolveColumns(mapping, [], index);
+  while (reader.next()) {
+    if (result.batchFull) yield result.takeBatch();
+    if (reader.comment !== null) {
+      lastComment = reader.comment;
+      generatedAt ??= timeFromBanner(lastComment);
+      continue;
+    }
+    if (mapping.hasHeader && header === null) {
+      const fields = reader.fields;
+      if (resolveColumns(mapping, fields, index) === null) {
+        header = fields.map((cell) => cell.trim());
         continue;
       }
-      if (mapping.hasHeader && header === null) {
-        const fields = reader.fields;
-        if (resolveColumns(mapping, fields, index) === null) {
-          header = fields.map((cell) => cell.trim());
-          continue;
-        }
-        // A commented header ("# ip,port,…") above the first row counts, as abuse.ch writes it; the row is data.
-        const commented =
-          lastComment === null
-            ? null
-            : new CsvReader(lastComment.trim(), { delimiter, comment: null, skipSpaceBeforeQuote: true });
-        if (
-          commented === null ||
-          !commented.next() ||
-          resolveColumns(mapping, commented.fields, index) !== null
-        ) {
-          const missing = resolveColumns(mapping, fields, index);
-          throw parseFailed(
-            context,
-            FORMAT,
-            `has no header with the mapped column "${missing}" (first row: ${excerpt(fields.join(delimiter))})`,
-          );
-        }
-        header = commented.fields.map((cell) => cell.trim());
+      // A commented header ("# ip,port,…") above the first row counts, as abuse.ch writes it; the row is data.
+      const commented =
+        lastComment === null
+          ? null
+          : new CsvReader(lastComment.trim(), { delimiter, comment: null, skipSpaceBeforeQuote: true });
+      if (
+        commented === null ||
+        !commented.next() ||
+        resolveColumns(mapping, commented.fields, index) !== null
+      ) {
+        const missing = resolveColumns(mapping, fields, index);
+        throw parseFailed(
+          context,
+          FORMAT,
+          `has no header with the mapped column "${missing}" (first row: ${excerpt(fields.join(delimiter))})`,
+        );
       }
-      addRow(result, reader, header, index, forcedType);
+      header = commented.fields.map((cell) => cell.trim());
     }
-    return result.finish(generatedAt, header !== null || lastComment !== null);
-  },
-};
+    addRow(result, reader, header, index, forcedType);
+  }
+  return result.finish(generatedAt, header !== null || lastComment !== null);
+});
 
 /** Fills `index` from the header names (or the column numbers); returns the first mapped column missing, or null. */
 function resolveColumns(

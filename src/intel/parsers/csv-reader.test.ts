@@ -117,6 +117,22 @@ describe('CsvReader', () => {
     expect(readAll(text, options)).toEqual(expected);
   });
 
+  it('numbers every record by the line feeds before it, quoted line feeds included, on any text', () => {
+    const piece = fc.constantFrom('a', 'bc', ',', '"', '""', '\n', '\r\n', '#', ' ');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (pieces) => {
+        const text = pieces.join('');
+        const reader = new CsvReader(text);
+        while (reader.next()) {
+          if (reader.comment !== null) continue;
+          const before = text.slice(0, reader.recordStart).split('\n').length;
+          expect(reader.line).toBe(before);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('keeps maxFields fields of an over-long record, flags it, and goes on with the next record', () => {
     const reader = new CsvReader(`${'x,'.repeat(10)}x\nnext`, { maxFields: 4 });
     expect(reader.next()).toBe(true);

@@ -45,6 +45,8 @@ export class CsvReader {
   private readonly maxFields: number;
   private position = 0;
   private lineNumber = 1;
+  /** Index of a line feed at or after the last place looked from (the text length when none is left). */
+  private nextLineFeed = -1;
 
   constructor(text: string, options: CsvReaderOptions = {}) {
     this.text = options.stripBom === false ? text : stripBom(text);
@@ -181,9 +183,18 @@ export class CsvReader {
     return pos;
   }
 
-  /** Counts line ends inside a quoted field; a bounded loop, as indexOf would run on to the next line. */
+  /**
+   * Counts line ends inside a quoted field. The next line feed is looked up once per line, not per
+   * field (most fields hold none), and only a field that reaches past it is scanned; both searches
+   * move forward only, so the cost stays linear in the text.
+   */
   private countNewlines(start: number, end: number): void {
     const text = this.text;
-    for (let i = start; i < end; i++) if (text.charCodeAt(i) === 10) this.lineNumber++;
+    if (this.nextLineFeed < start) {
+      const found = text.indexOf('\n', start);
+      this.nextLineFeed = found === -1 ? text.length : found;
+    }
+    if (this.nextLineFeed >= end) return;
+    for (let i = this.nextLineFeed; i < end; i++) if (text.charCodeAt(i) === 10) this.lineNumber++;
   }
 }

@@ -1,6 +1,6 @@
 import type { EpochMicros } from '../../records/index.js';
 import { CsvReader, type CsvReaderOptions } from './csv-reader.js';
-import { CsvRecord } from './csv-record.js';
+import { CsvRecord, jsonKeys, type JsonKeys } from './csv-record.js';
 import { timeFromBanner } from './feed-time.js';
 
 export interface CsvTableSpec {
@@ -35,6 +35,7 @@ export class CsvTable {
   private readonly spec: CsvTableSpec;
   private readonly indexes: number[];
   private headerFirst = '';
+  private jsonKeys: JsonKeys | null = null;
 
   constructor(text: string, spec: CsvTableSpec) {
     this.spec = spec;
@@ -97,7 +98,7 @@ export class CsvTable {
 
   /** The current row, for `raw`: it serialises as an object keyed by the header (see CsvRecord). */
   raw(): CsvRecord {
-    return new CsvRecord(this.header ?? [], this.reader.recordText(), this.spec.csv);
+    return new CsvRecord(this.header ?? [], this.reader.fields, this.jsonKeys);
   }
 
   private readComment(comment: string): void {
@@ -138,6 +139,7 @@ export class CsvTable {
 
   private setHeader(fields: readonly string[], found: boolean): void {
     this.header = fields.map((cell) => cell.trim());
+    this.jsonKeys = jsonKeys(this.header);
     this.headerFound = found;
     const names = this.header.map((cell) => cell.toLowerCase());
     this.headerFirst = names[0] ?? '';

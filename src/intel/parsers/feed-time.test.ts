@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFeedTime, timeFromBanner } from './feed-time.js';
 
@@ -28,6 +29,31 @@ describe('parseFeedTime', () => {
   ];
   it.each(cases)('reads %j', (text, expected) => {
     expect(parseFeedTime(text)).toBe(expected);
+  });
+});
+
+describe('parseFeedTime against Date.UTC', () => {
+  const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+  it('gives the instant Date.UTC gives for every valid date and time, years 0000–9999 included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 0, max: 59 }),
+        fc.integer({ min: 0, max: 60 }),
+        (year, month, day, hour, minute, second) => {
+          const text = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)} ${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
+          const parsed = parseFeedTime(text);
+          // Days 29–31 exist only in some months (those the parser refuses); every day to 28 exists.
+          if (day <= 28) expect(parsed).not.toBeNull();
+          if (parsed !== null)
+            expect(parsed).toBe(Date.UTC(year, month - 1, day, hour, minute, second) * 1000);
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });
 

@@ -61,8 +61,30 @@ function parseIsoLike(text: string, year: number): EpochMicros | null {
   }
   const offsetMinutes = zoneOffsetMinutes(text, i);
   if (offsetMinutes === null) return null;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000;
+  const ms = utcMillis(year, month, day, hour, minute, second) - offsetMinutes * 60_000;
   return ms * 1000 + micros;
+}
+
+/**
+ * Date.UTC(year, month - 1, …) for the validated fields above, without the call (a million-row feed
+ * reads two times a row): days from the civil date (H. Hinnant's algorithm), years 0–99 taken as
+ * 1900–1999 as Date.UTC takes them.
+ */
+function utcMillis(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
+  const y = (year <= 99 ? year + 1900 : year) - (month <= 2 ? 1 : 0);
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const days = era * 146_097 + dayOfEra - 719_468;
+  return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000;
 }
 
 /** Minutes east of UTC for the zone suffix at text[i…]; 0 for none or a UTC name; null for junk. */

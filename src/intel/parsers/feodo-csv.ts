@@ -1,6 +1,7 @@
 import { normaliseIp, normalisePort } from '../normalise-indicator.js';
 import { CsvTable, type CsvTableSpec } from './csv-table.js';
 import { parseFeedTime } from './feed-time.js';
+import { batchedParser } from './batched-parser.js';
 import { excerpt, rejectHtml } from './parse-failed.js';
 import type { FeedParser } from './parser.js';
 import { ResultBuilder } from './result-builder.js';
@@ -29,34 +30,32 @@ export function feodoHostLink(ip: string): string {
  * per row, offline rows included (the list is not "active only"), so each row's own last_online is
  * kept as the source's last seen. The same IP on two ports is two indicators.
  */
-export const feodoCsvParser: FeedParser = {
-  name: FORMAT,
-  parse(text, context) {
-    rejectHtml(text, context, FORMAT);
-    const result = new ResultBuilder(context, FORMAT, { threat: 'botnet_cc', confidence: 90 });
-    const table = new CsvTable(text, SPEC);
-    while (table.next()) {
-      const ipText = table.get(IP);
-      const ip = normaliseIp(ipText);
-      if (ip === null) {
-        result.skip(table.line, `dst_ip "${excerpt(ipText)}" is not an IP address`);
-        continue;
-      }
-      const portText = table.get(PORT);
-      const port = normalisePort(portText);
-      if (port === null && portText !== '') {
-        result.skip(table.line, `dst_port "${excerpt(portText)}" is not a port`);
-        continue;
-      }
-      const draft = result.draft(ip.type, ip.value, table.raw());
-      draft.port = port;
-      const malware = table.get(MALWARE);
-      if (malware !== '') draft.malwareFamily = malware;
-      draft.reference = feodoHostLink(ip.value);
-      draft.sourceFirstSeenAt = parseFeedTime(table.get(FIRST_SEEN));
-      draft.sourceLastSeenAt = parseFeedTime(table.get(LAST_ONLINE));
-      result.add(draft, table.line);
+export const feodoCsvParser: FeedParser = batchedParser(FORMAT, function* (text, context, batchRows) {
+  rejectHtml(text, context, FORMAT);
+  const result = new ResultBuilder(context, FORMAT, { threat: 'botnet_cc', confidence: 90 }, batchRows);
+  const table = new CsvTable(text, SPEC);
+  while (table.next()) {
+    if (result.batchFull) yield result.takeBatch();
+    const ipText = table.get(IP);
+    const ip = normaliseIp(ipText);
+    if (ip === null) {
+      result.skip(table.line, `dst_ip "${excerpt(ipText)}" is not an IP address`);
+      continue;
     }
-    return result.finish(table.generatedAt, table.recognised);
-  },
-};
+    const portText = table.get(PORT);
+    const port = normalisePort(portText);
+    if (port === null && portText !== '') {
+      result.skip(table.line, `dst_port "${excerpt(portText)}" is not a port`);
+      continue;
+    }
+    const draft = result.draft(ip.type, ip.value, table.raw());
+    draft.port = port;
+    const malware = table.get(MALWARE);
+    if (malware !== '') draft.malwareFamily = malware;
+    draft.reference = feodoHostLink(ip.value);
+    draft.sourceFirstSeenAt = parseFeedTime(table.get(FIRST_SEEN));
+    draft.sourceLastSeenAt = parseFeedTime(table.get(LAST_ONLINE));
+    result.add(draft, table.line);
+  }
+  return result.finish(table.generatedAt, table.recognised);
+});

@@ -1,3 +1,5 @@
+import type { IndicatorDraft } from '../../records/index.js';
+import { batchedParser } from './batched-parser.js';
 import { LineCursor, skipBlanks } from './line-cursor.js';
 import type { FeedParser, ParseContext, ParseResult } from './parser.js';
 import { parseTextList } from './text-list.js';
@@ -33,7 +35,12 @@ function readHeader(text: string): { name: string | null; category: string | nul
   return { name, category };
 }
 
-function parseFirehol(text: string, context: ParseContext, format: string): ParseResult {
+function parseFirehol(
+  text: string,
+  context: ParseContext,
+  format: string,
+  batchRows: number,
+): Generator<IndicatorDraft[], ParseResult, undefined> {
   const { name, category } = readHeader(text);
   // blocklist.de is fail2ban reports: scanning and brute force, which Yamori calls "scanner".
   const threat = name?.startsWith('blocklist_de')
@@ -41,10 +48,16 @@ function parseFirehol(text: string, context: ParseContext, format: string): Pars
     : category === null
       ? undefined
       : CATEGORY_THREAT.get(category);
-  return parseTextList(text, context, format, {
-    type: 'cidr',
-    defaults: { threat: threat ?? 'reputation', confidence: 70, tags: name === null ? [] : [name] },
-  });
+  return parseTextList(
+    text,
+    context,
+    format,
+    {
+      type: 'cidr',
+      defaults: { threat: threat ?? 'reputation', confidence: 70, tags: name === null ? [] : [name] },
+    },
+    batchRows,
+  );
 }
 
 /**
@@ -53,12 +66,10 @@ function parseFirehol(text: string, context: ParseContext, format: string): Pars
  * entry is tagged with the ipset name. firehol_level1 includes fullbogons (10.0.0.0/8,
  * 192.168.0.0/16, 224.0.0.0/3, …): they are parsed like any entry, and the allow-list keeps them from alerting.
  */
-export const fireholIpsetParser: FeedParser = {
-  name: 'firehol-ipset',
-  parse: (text, context) => parseFirehol(text, context, 'firehol-ipset'),
-};
+export const fireholIpsetParser: FeedParser = batchedParser('firehol-ipset', (text, context, batchRows) =>
+  parseFirehol(text, context, 'firehol-ipset', batchRows),
+);
 
-export const fireholNetsetParser: FeedParser = {
-  name: 'firehol-netset',
-  parse: (text, context) => parseFirehol(text, context, 'firehol-netset'),
-};
+export const fireholNetsetParser: FeedParser = batchedParser('firehol-netset', (text, context, batchRows) =>
+  parseFirehol(text, context, 'firehol-netset', batchRows),
+);

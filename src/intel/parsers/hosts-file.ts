@@ -1,5 +1,6 @@
-import type { EpochMicros } from '../../records/index.js';
+import type { EpochMicros, IndicatorDraft } from '../../records/index.js';
 import { normaliseDomain, normaliseIp, type NormalisedValue } from '../normalise-indicator.js';
+import { batchedParser } from './batched-parser.js';
 import { timeFromBanner } from './feed-time.js';
 import { LineCursor, skipBlanks, tokenEnd } from './line-cursor.js';
 import { excerpt, rejectHtml } from './parse-failed.js';
@@ -40,19 +41,21 @@ function normaliseHostName(text: string): NormalisedValue | null {
  * A hosts file: "<sink address><blank><host> [<host>…]" (TAB or spaces), "#" comments. The sink
  * address (127.0.0.1, 0.0.0.0) is not an indicator; each host is. A line holding only a host works too.
  */
-export function parseHostsFile(
+export function* parseHostsFile(
   text: string,
   context: ParseContext,
   format: string,
   spec: HostsFileSpec,
-): ParseResult {
+  batchRows: number,
+): Generator<IndicatorDraft[], ParseResult, undefined> {
   rejectHtml(text, context, format);
-  const result = new ResultBuilder(context, format, spec.defaults);
+  const result = new ResultBuilder(context, format, spec.defaults, batchRows);
   const reference = spec.reference;
   let generatedAt: EpochMicros | null = null;
   let sawComment = false;
   const lines = new LineCursor(text);
   while (lines.next()) {
+    if (result.batchFull) yield result.takeBatch();
     const line = lines.line;
     let start = skipBlanks(line, 0);
     if (start === line.length) continue;
@@ -86,7 +89,6 @@ export function parseHostsFile(
 }
 
 /** Any hosts-format block list; options.threat and the rest say what its hosts are. */
-export const hostsFileParser: FeedParser = {
-  name: 'hosts-file',
-  parse: (text, context) => parseHostsFile(text, context, 'hosts-file', { defaults: {} }),
-};
+export const hostsFileParser: FeedParser = batchedParser('hosts-file', (text, context, batchRows) =>
+  parseHostsFile(text, context, 'hosts-file', { defaults: {} }, batchRows),
+);

@@ -3,6 +3,7 @@ import { normaliseIp } from '../normalise-indicator.js';
 import { timeFromBanner } from './feed-time.js';
 import { LineCursor, skipBlanks, tokenEnd } from './line-cursor.js';
 import { excerpt, rejectHtml } from './parse-failed.js';
+import { batchedParser } from './batched-parser.js';
 import type { FeedParser } from './parser.js';
 import { ResultBuilder } from './result-builder.js';
 
@@ -18,38 +19,36 @@ export function ipsumConfidence(lists: number): number {
  * offset) and levels/N.txt (bare IPs, which take the default confidence, or options.confidence).
  * High counts include internet-wide scanners, so the threat is "suspicious", not "malicious".
  */
-export const ipsumParser: FeedParser = {
-  name: FORMAT,
-  parse(text, context) {
-    rejectHtml(text, context, FORMAT);
-    const result = new ResultBuilder(context, FORMAT, { threat: 'suspicious', confidence: 30 });
-    let generatedAt: EpochMicros | null = null;
-    let sawComment = false;
-    const lines = new LineCursor(text);
-    while (lines.next()) {
-      const line = lines.line;
-      const start = skipBlanks(line, 0);
-      if (start === line.length) continue;
-      if (line.charCodeAt(start) === 35) {
-        sawComment = true;
-        generatedAt ??= timeFromBanner(line.slice(start + 1));
-        continue;
-      }
-      const end = tokenEnd(line, start);
-      const ipText = line.slice(start, end);
-      const ip = normaliseIp(ipText);
-      if (ip === null) {
-        result.skip(lines.lineNumber, `"${excerpt(ipText)}" is not an IP address`);
-        continue;
-      }
-      const draft = result.draft(ip.type, ip.value, line);
-      const countStart = skipBlanks(line, end);
-      if (countStart < line.length) {
-        const count = Number(line.slice(countStart, tokenEnd(line, countStart)));
-        if (Number.isInteger(count) && count > 0) draft.confidence = ipsumConfidence(count);
-      }
-      result.add(draft, lines.lineNumber);
+export const ipsumParser: FeedParser = batchedParser(FORMAT, function* (text, context, batchRows) {
+  rejectHtml(text, context, FORMAT);
+  const result = new ResultBuilder(context, FORMAT, { threat: 'suspicious', confidence: 30 }, batchRows);
+  let generatedAt: EpochMicros | null = null;
+  let sawComment = false;
+  const lines = new LineCursor(text);
+  while (lines.next()) {
+    if (result.batchFull) yield result.takeBatch();
+    const line = lines.line;
+    const start = skipBlanks(line, 0);
+    if (start === line.length) continue;
+    if (line.charCodeAt(start) === 35) {
+      sawComment = true;
+      generatedAt ??= timeFromBanner(line.slice(start + 1));
+      continue;
     }
-    return result.finish(generatedAt, sawComment);
-  },
-};
+    const end = tokenEnd(line, start);
+    const ipText = line.slice(start, end);
+    const ip = normaliseIp(ipText);
+    if (ip === null) {
+      result.skip(lines.lineNumber, `"${excerpt(ipText)}" is not an IP address`);
+      continue;
+    }
+    const draft = result.draft(ip.type, ip.value, line);
+    const countStart = skipBlanks(line, end);
+    if (countStart < line.length) {
+      const count = Number(line.slice(countStart, tokenEnd(line, countStart)));
+      if (Number.isInteger(count) && count > 0) draft.confidence = ipsumConfidence(count);
+    }
+    result.add(draft, lines.lineNumber);
+  }
+  return result.finish(generatedAt, sawComment);
+});

@@ -72,6 +72,21 @@ export function parseOrFail(
   }
 }
 
+/** parseBatches() run to the end, its batches put back together into one result. */
+export function collectBatches(
+  parser: FeedParser,
+  text: string,
+  context: ParseContext,
+  batchRows: number,
+): ParseResult {
+  const batches = parser.parseBatches(text, context, batchRows);
+  const drafts: ParseResult['indicators'] = [];
+  for (let step = batches.next(); ; step = batches.next()) {
+    if (step.done) return { ...step.value, indicators: drafts };
+    drafts.push(...step.value);
+  }
+}
+
 /** The result as plain data (what the store writes), so a raw record with toJSON compares by what it serialises to. */
 export function plain(result: ParseResult): ParseResult {
   return JSON.parse(JSON.stringify(result)) as ParseResult;
@@ -129,6 +144,25 @@ export function describeParserContract(parser: FeedParser, samples: readonly Con
         expect(new Set(keys).size).toBe(keys.length);
       });
 
+      it('hands over in batches exactly the drafts parse() returns, in order, whatever the batch size', () => {
+        const whole = plain(parser.parse(text, context));
+        for (const batchRows of [1, 7, 1000]) {
+          const batches = parser.parseBatches(text, context, batchRows);
+          const sizes: number[] = [];
+          const drafts: ParseResult['indicators'] = [];
+          let step = batches.next();
+          for (; !step.done; step = batches.next()) {
+            sizes.push(step.value.length);
+            drafts.push(...step.value);
+          }
+          expect(step.value.indicators).toEqual([]);
+          expect(plain({ ...step.value, indicators: drafts })).toEqual(whole);
+          // Every batch but the last holds at least batchRows (a record adding several drafts may pass it).
+          expect(sizes.slice(0, -1).every((size) => size >= batchRows)).toBe(true);
+          expect(sizes.every((size) => size > 0)).toBe(true);
+        }
+      });
+
       it('gives the same result for the sample with a BOM and CRLF line ends, and with LF', () => {
         const lf = text.replace(/\r\n/g, '\n');
         const crlf = '\ufeff' + lf.replace(/\n/g, '\r\n');
@@ -167,7 +201,9 @@ export function describeParserContract(parser: FeedParser, samples: readonly Con
         fc.assert(
           fc.property(document, (random) => {
             const result = parseOrFail(parser, random, context);
-            if (result !== 'FEED_PARSE_FAILED') expectWellFormed(result);
+            if (result === 'FEED_PARSE_FAILED') return;
+            expectWellFormed(result);
+            expect(plain(collectBatches(parser, random, context, 2))).toEqual(plain(result));
           }),
           { numRuns: 150 },
         );
@@ -192,6 +228,13 @@ export function describeParserContract(parser: FeedParser, samples: readonly Con
     it('refuses an empty body with FEED_PARSE_FAILED', () => {
       for (const empty of ['', '\ufeff', '\n\n', '\r\n  \r\n']) {
         expect(parseOrFail(parser, empty, context)).toBe('FEED_PARSE_FAILED');
+      }
+    });
+
+    it('refuses an HTML page, and a batch size that is not a positive integer, before handing over any batch', () => {
+      expect(() => parser.parseBatches(HTML_PAGE, context, 100).next()).toThrow('looks like an HTML page');
+      for (const batchRows of [0, -1, 1.5, Number.NaN]) {
+        expect(() => parser.parseBatches(HTML_PAGE, context, batchRows).next()).toThrow(RangeError);
       }
     });
 

@@ -36,4 +36,16 @@ export interface FeedParser {
   /** The `format` name feed definitions use (e.g. "feodo-csv", "text-list", "stix21"). */
   name: string;
   parse(text: string, context: ParseContext): ParseResult;
+  /**
+   * The drafts parse() gives, in the same order, handed over in batches of about `batchRows` as they
+   * are made, so a caller can store a million-entry document without holding every draft at once.
+   * No batch is empty; all but the last hold at least `batchRows` (a record that makes several drafts
+   * may pass it). The generator returns parse()'s result with `indicators`
+   * empty, and throws where parse() throws (FEED_PARSE_FAILED comes before any batch).
+   */
+  parseBatches(
+    text: string,
+    context: ParseContext,
+    batchRows: number,
+  ): Generator<IndicatorDraft[], ParseResult, undefined>;
 }

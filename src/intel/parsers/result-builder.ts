@@ -20,10 +20,17 @@ export const MAX_ISSUES = 20;
  * else, and trusting it would retire every indicator); zero entries with neither invalid records nor
  * a recognisable header or banner is FEED_PARSE_FAILED too (an empty body). Zero entries under a
  * recognised header is a real, empty list (Spamhaus EDROP after its merge into DROP).
+ *
+ * Batches: with `batchRows` set, a parser built with batchedParser() takes the kept drafts every
+ * `batchRows` (takeBatch(), when batchFull) and yields them, so a million-row document never holds
+ * every draft at once; finish() then returns only the drafts not yet taken. A parser checks
+ * batchFull before it reads the next record, so a draft may still be changed until then.
  */
 export class ResultBuilder {
   readonly defaults: ParserDefaults;
-  private readonly indicators: IndicatorDraft[] = [];
+  /** Kept drafts not yet taken by takeBatch(). */
+  private pending: IndicatorDraft[] = [];
+  private kept = 0;
   private readonly keys = new DraftKeySet();
   private readonly issues: ParseIssue[] = [];
   private invalid = 0;
@@ -34,6 +41,7 @@ export class ResultBuilder {
     private readonly context: ParseContext,
     private readonly format: string,
     fallback: Partial<ParserDefaults>,
+    private readonly batchRows = Infinity,
   ) {
     this.defaults = readDefaults(context, format, fallback);
   }
@@ -61,17 +69,32 @@ export class ResultBuilder {
 
   /** Keeps the draft unless an entry with the same key came first (then it counts as a duplicate). */
   add(draft: IndicatorDraft, line: number | null): void {
-    if (!this.keys.add(this.indicators, draft, this.indicators.length)) {
+    if (!this.keys.add(draft)) {
       this.duplicates++;
       this.firstDuplicateLine ??= line;
       return;
     }
-    this.indicators.push(draft);
+    this.pending.push(draft);
+    this.kept++;
   }
 
   /** Keeps a derived draft (a URL's host) unless its key was already seen; repeats are not counted. */
   addDerived(draft: IndicatorDraft): void {
-    if (this.keys.add(this.indicators, draft, this.indicators.length)) this.indicators.push(draft);
+    if (!this.keys.add(draft)) return;
+    this.pending.push(draft);
+    this.kept++;
+  }
+
+  /** True when `batchRows` drafts wait to be taken; never without `batchRows`. */
+  get batchFull(): boolean {
+    return this.pending.length >= this.batchRows;
+  }
+
+  /** The kept drafts not taken yet, which the builder then forgets. */
+  takeBatch(): IndicatorDraft[] {
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
   }
 
   /**
@@ -94,13 +117,17 @@ export class ResultBuilder {
     if (this.issues.length < MAX_ISSUES) this.issues.push({ line, message });
   }
 
+  /** Drafts kept so far, taken or not. */
   get count(): number {
-    return this.indicators.length;
+    return this.kept;
   }
 
-  /** The result, or FEED_PARSE_FAILED under the rules in the class comment. */
+  /**
+   * The result, or FEED_PARSE_FAILED under the rules in the class comment. Its `indicators` are the
+   * drafts not taken by takeBatch(): all of them unless the parse ran in batches.
+   */
   finish(generatedAt: EpochMicros | null, recognised: boolean): ParseResult {
-    if (this.indicators.length === 0) {
+    if (this.kept === 0) {
       if (this.invalid > 0) {
         const first = this.issues[0];
         const where =
@@ -123,6 +150,6 @@ export class ResultBuilder {
         message: `${this.duplicates} repeated ${this.duplicates === 1 ? 'entry was' : 'entries were'} dropped, keeping the first`,
       });
     }
-    return { indicators: this.indicators, skipped: this.invalid + this.duplicates, issues, generatedAt };
+    return { indicators: this.pending, skipped: this.invalid + this.duplicates, issues, generatedAt };
   }
 }

@@ -2,6 +2,7 @@ import { normaliseIp, normalisePort } from '../normalise-indicator.js';
 import { CsvTable, type CsvTableSpec } from './csv-table.js';
 import { parseFeedTime } from './feed-time.js';
 import { excerpt, rejectHtml } from './parse-failed.js';
+import { batchedParser } from './batched-parser.js';
 import type { FeedParser } from './parser.js';
 import { ResultBuilder } from './result-builder.js';
 
@@ -29,33 +30,31 @@ export function familyFromReason(reason: string): string | null {
  * with the header commented upstream and plain in copies. The 2015 layout ("# DstIP,DstPort" with a
  * third "<family> C&C" field) also works; the family comes from that unnamed field.
  */
-export const sslblIpParser: FeedParser = {
-  name: FORMAT,
-  parse(text, context) {
-    rejectHtml(text, context, FORMAT);
-    const result = new ResultBuilder(context, FORMAT, { threat: 'botnet_cc', confidence: 80 });
-    const table = new CsvTable(text, SPEC);
-    while (table.next()) {
-      const ipText = table.get(IP);
-      const ip = normaliseIp(ipText);
-      if (ip === null) {
-        result.skip(table.line, `DstIP "${excerpt(ipText)}" is not an IP address`);
-        continue;
-      }
-      const portText = table.get(PORT);
-      const port = normalisePort(portText);
-      if (port === null && portText !== '') {
-        result.skip(table.line, `DstPort "${excerpt(portText)}" is not a port`);
-        continue;
-      }
-      const draft = result.draft(ip.type, ip.value, table.raw());
-      draft.port = port;
-      const headerLength = table.header?.length ?? 0;
-      const reason = table.has(REASON) ? table.get(REASON) : (table.fields[headerLength] ?? '').trim();
-      draft.malwareFamily = familyFromReason(reason) ?? draft.malwareFamily;
-      draft.sourceFirstSeenAt = parseFeedTime(table.get(FIRST_SEEN));
-      result.add(draft, table.line);
+export const sslblIpParser: FeedParser = batchedParser(FORMAT, function* (text, context, batchRows) {
+  rejectHtml(text, context, FORMAT);
+  const result = new ResultBuilder(context, FORMAT, { threat: 'botnet_cc', confidence: 80 }, batchRows);
+  const table = new CsvTable(text, SPEC);
+  while (table.next()) {
+    if (result.batchFull) yield result.takeBatch();
+    const ipText = table.get(IP);
+    const ip = normaliseIp(ipText);
+    if (ip === null) {
+      result.skip(table.line, `DstIP "${excerpt(ipText)}" is not an IP address`);
+      continue;
     }
-    return result.finish(table.generatedAt, table.recognised);
-  },
-};
+    const portText = table.get(PORT);
+    const port = normalisePort(portText);
+    if (port === null && portText !== '') {
+      result.skip(table.line, `DstPort "${excerpt(portText)}" is not a port`);
+      continue;
+    }
+    const draft = result.draft(ip.type, ip.value, table.raw());
+    draft.port = port;
+    const headerLength = table.header?.length ?? 0;
+    const reason = table.has(REASON) ? table.get(REASON) : (table.fields[headerLength] ?? '').trim();
+    draft.malwareFamily = familyFromReason(reason) ?? draft.malwareFamily;
+    draft.sourceFirstSeenAt = parseFeedTime(table.get(FIRST_SEEN));
+    result.add(draft, table.line);
+  }
+  return result.finish(table.generatedAt, table.recognised);
+});

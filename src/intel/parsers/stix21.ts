@@ -18,6 +18,7 @@ import {
   type IndicatorType,
 } from '../../records/index.js';
 import { normaliseCidr, normaliseValue, type NormalisedValue } from '../normalise-indicator.js';
+import { wholeDocumentParser } from './batched-parser.js';
 import { parseFeedTime } from './feed-time.js';
 import { isRecord, parseJsonDocument } from './json-document.js';
 import { parseFailed } from './parse-failed.js';
@@ -40,12 +41,9 @@ const THREAT_BY_INDICATOR_TYPE: Readonly<Record<string, string>> = {
 
 const HASH_TYPES: Readonly<Record<string, IndicatorType>> = { MD5: 'md5', SHA1: 'sha1', SHA256: 'sha256' };
 
-export const stix21Parser: FeedParser = {
-  name: FORMAT,
-  parse(text, context) {
-    return parseStixObjects(objectsOf(parseJsonDocument(text, context, FORMAT), context), context);
-  },
-};
+export const stix21Parser: FeedParser = wholeDocumentParser(FORMAT, (text, context) =>
+  parseStixObjects(objectsOf(parseJsonDocument(text, context, FORMAT), context), context),
+);
 
 function objectsOf(document: unknown, context: ParseContext): unknown[] {
   if (Array.isArray(document)) return document;

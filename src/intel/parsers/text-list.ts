@@ -1,4 +1,4 @@
-import type { EpochMicros } from '../../records/index.js';
+import type { EpochMicros, IndicatorDraft } from '../../records/index.js';
 import {
   detectIndicator,
   normaliseCidr,
@@ -8,6 +8,7 @@ import {
   undefang,
   type NormalisedValue,
 } from '../normalise-indicator.js';
+import { batchedParser } from './batched-parser.js';
 import { timeFromBanner } from './feed-time.js';
 import { LineCursor, skipBlanks, tokenEnd } from './line-cursor.js';
 import { excerpt, rejectHtml } from './parse-failed.js';
@@ -83,16 +84,17 @@ export function describeType(type: ValueTypeOption): string {
  * "Last updated:"-style banner gives generatedAt); the value is the first blank-separated token, so
  * "1.2.3.0/24 ; SBL123", "IP<TAB>count" and trailing comments work. raw is the line.
  */
-export function parseTextList(
+export function* parseTextList(
   text: string,
   context: ParseContext,
   format: string,
   spec: TextListSpec,
-): ParseResult {
+  batchRows: number,
+): Generator<IndicatorDraft[], ParseResult, undefined> {
   rejectHtml(text, context, format);
   const type = optionValueType(context, format) ?? spec.type;
   const deriveHosts = optionBoolean(context, format, 'derive_hosts') ?? spec.deriveHosts ?? false;
-  const result = new ResultBuilder(context, format, spec.defaults);
+  const result = new ResultBuilder(context, format, spec.defaults, batchRows);
   const reference = spec.reference;
   const sections = spec.sections;
   let threat = result.defaults.threat;
@@ -101,6 +103,7 @@ export function parseTextList(
   let sawComment = false;
   const lines = new LineCursor(text);
   while (lines.next()) {
+    if (result.batchFull) yield result.takeBatch();
     const line = lines.line;
     const start = skipBlanks(line, 0);
     if (start === line.length) continue;
@@ -137,7 +140,9 @@ export function parseTextList(
 }
 
 export function createTextListParser(name: string, spec: TextListSpec): FeedParser {
-  return { name, parse: (text, context) => parseTextList(text, context, name, spec) };
+  return batchedParser(name, (text, context, batchRows) =>
+    parseTextList(text, context, name, spec, batchRows),
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isRecord, parseJsonDocument, textField } from './json-document.js';
 import { parseFailed } from './parse-failed.js';
+import { batchedParser } from './batched-parser.js';
 import type { FeedParser } from './parser.js';
 import { splitTags } from './record-fields.js';
 import { ResultBuilder } from './result-builder.js';
@@ -19,42 +20,40 @@ function tagList(value: unknown): string[] {
  * confidence_level, reference, tags, anonymous, reporter }. JavaScript orders the numeric keys, so IoCs
  * come out in id order; issues number them from 1 in that order.
  */
-export const threatfoxJsonParser: FeedParser = {
-  name: FORMAT,
-  parse(text, context) {
-    const document = parseJsonDocument(text, context, FORMAT);
-    if (!isRecord(document))
-      throw parseFailed(context, FORMAT, 'is JSON but not an object of ThreatFox IoCs keyed by id');
-    const result = new ResultBuilder(context, FORMAT, THREATFOX_DEFAULTS);
-    let index = 0;
-    for (const id of Object.keys(document)) {
-      const entries = document[id];
-      const list: unknown[] = Array.isArray(entries) ? entries : [entries];
-      for (const entry of list) {
-        index++;
-        if (!isRecord(entry)) {
-          result.skip(index, `IoC ${id} is not an object`);
-          continue;
-        }
-        addThreatFoxIoc(
-          result,
-          {
-            id: textField(entry, 'id') || id,
-            value: textField(entry, 'ioc_value'),
-            type: textField(entry, 'ioc_type'),
-            threatType: textField(entry, 'threat_type'),
-            malware: textField(entry, 'malware'),
-            malwarePrintable: textField(entry, 'malware_printable'),
-            firstSeen: textField(entry, 'first_seen_utc'),
-            lastSeen: textField(entry, 'last_seen_utc'),
-            confidence: textField(entry, 'confidence_level'),
-            tags: tagList(entry.tags),
-          },
-          entry,
-          index,
-        );
+export const threatfoxJsonParser: FeedParser = batchedParser(FORMAT, function* (text, context, batchRows) {
+  const document = parseJsonDocument(text, context, FORMAT);
+  if (!isRecord(document))
+    throw parseFailed(context, FORMAT, 'is JSON but not an object of ThreatFox IoCs keyed by id');
+  const result = new ResultBuilder(context, FORMAT, THREATFOX_DEFAULTS, batchRows);
+  let index = 0;
+  for (const id of Object.keys(document)) {
+    const entries = document[id];
+    const list: unknown[] = Array.isArray(entries) ? entries : [entries];
+    for (const entry of list) {
+      if (result.batchFull) yield result.takeBatch();
+      index++;
+      if (!isRecord(entry)) {
+        result.skip(index, `IoC ${id} is not an object`);
+        continue;
       }
+      addThreatFoxIoc(
+        result,
+        {
+          id: textField(entry, 'id') || id,
+          value: textField(entry, 'ioc_value'),
+          type: textField(entry, 'ioc_type'),
+          threatType: textField(entry, 'threat_type'),
+          malware: textField(entry, 'malware'),
+          malwarePrintable: textField(entry, 'malware_printable'),
+          firstSeen: textField(entry, 'first_seen_utc'),
+          lastSeen: textField(entry, 'last_seen_utc'),
+          confidence: textField(entry, 'confidence_level'),
+          tags: tagList(entry.tags),
+        },
+        entry,
+        index,
+      );
     }
-    return result.finish(null, true);
-  },
-};
+  }
+  return result.finish(null, true);
+});

@@ -1,3 +1,4 @@
+import { batchedParser } from './batched-parser.js';
 import { parseHostsFile } from './hosts-file.js';
 import type { FeedParser } from './parser.js';
 
@@ -6,11 +7,17 @@ import type { FeedParser } from './parser.js';
  * "# Number of entries" trailer with no final newline. Hosts include shared hosting and CDN names,
  * hence a lower confidence than the URL dumps.
  */
-export const urlhausHostfileParser: FeedParser = {
-  name: 'urlhaus-hostfile',
-  parse: (text, context) =>
-    parseHostsFile(text, context, 'urlhaus-hostfile', {
-      defaults: { threat: 'malware_download', confidence: 70 },
-      reference: (host) => `https://urlhaus.abuse.ch/host/${host}/`,
-    }),
-};
+export const urlhausHostfileParser: FeedParser = batchedParser(
+  'urlhaus-hostfile',
+  (text, context, batchRows) =>
+    parseHostsFile(
+      text,
+      context,
+      'urlhaus-hostfile',
+      {
+        defaults: { threat: 'malware_download', confidence: 70 },
+        reference: (host) => `https://urlhaus.abuse.ch/host/${host}/`,
+      },
+      batchRows,
+    ),
+);

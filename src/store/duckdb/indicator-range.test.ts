@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addressToNumber } from '../address-number.js';
-import { formatAddressNumber, indicatorRange } from './indicator-range.js';
+import { formatAddressNumber, indicatorRange, ipv4RangeNumber } from './indicator-range.js';
 
 describe('indicatorRange', () => {
   const cases: { description: string; type: string; value: string; expected: [string, string] | null }[] = [
@@ -88,6 +88,39 @@ describe('formatAddressNumber', () => {
       fc.property(fc.ipV4(), (address) => {
         expect(formatAddressNumber(addressToNumber(address)!, true)).toBe(address);
       }),
+    );
+  });
+});
+
+describe('ipv4RangeNumber', () => {
+  it('gives the number indicatorRange gives for any dotted-quad address', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (address) => {
+        expect(BigInt(ipv4RangeNumber(address))).toBe(indicatorRange('ipv4', address)!.start);
+      }),
+    );
+  });
+
+  it('refuses what is not a bare dotted quad, leaving it to indicatorRange, on any text', () => {
+    for (const text of [
+      '',
+      '1.2.3',
+      '1.2.3.4.5',
+      '01.2.3.4',
+      '1.2.3.256',
+      '1.2.3.4/32',
+      '::1',
+      ' 1.2.3.4',
+      '1..2.3',
+    ]) {
+      expect(ipv4RangeNumber(text), text).toBe(-1);
+    }
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), (text) => {
+        const number = ipv4RangeNumber(text);
+        if (number !== -1) expect(BigInt(number)).toBe(indicatorRange('ipv4', text)!.start);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -9,6 +9,7 @@ export interface IndicatorRange {
 }
 
 const IPV4_MAPPED_BASE = 0xffff_0000_0000n;
+const IPV4_MAPPED_BASE_NUMBER = 0xffff_0000_0000;
 
 /**
  * The range an indicator (or allow-list entry) covers: one address for "ipv4"/"ipv6", the network for
@@ -28,6 +29,37 @@ export function indicatorRange(type: string, value: string): IndicatorRange | nu
     startText: formatAddressNumber(range.first, isV4),
     endText: formatAddressNumber(range.last, isV4),
   };
+}
+
+/**
+ * The range number of a bare dotted-quad IPv4 value ("192.0.2.1", no leading zeros) as a plain
+ * number (IPv4-mapped, below 2^53 so exact), or -1 for anything else. The same number indicatorRange()
+ * gives for it, without BigInt: most indicators of the big feeds are single IPv4 addresses.
+ */
+export function ipv4RangeNumber(value: string): number {
+  let number = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return -1;
+      octet = octet * 10 + (c - 48);
+      digits++;
+      if (octet > 255) return -1;
+    } else if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      number = number * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return -1;
+    }
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return IPV4_MAPPED_BASE_NUMBER + number * 256 + octet;
 }
 
 /** An address number as text: dotted quad for IPv4 (`isV4`), RFC 5952 for IPv6. */

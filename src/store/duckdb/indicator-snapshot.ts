@@ -1,66 +1,73 @@
-import { createHash, type Hash } from 'node:crypto';
 import {
-  INTEGER,
+  BIGINT,
+  LIST,
   TIMESTAMPTZ,
   VARCHAR,
+  listValue,
   type DuckDBAppender,
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { EpochMicros, IndicatorDraft } from '../../records/index.js';
+import type { EpochMicros } from '../../records/index.js';
 import type { FeedSnapshotResult, FeedState } from '../store.js';
 import { timestampTz, toNumber } from './duckdb-values.js';
 import { saveFeedState } from './feed-runs.js';
-import { indicatorRange, type IndicatorRange } from './indicator-range.js';
+import type { SnapshotDrafts } from './snapshot-drafts.js';
+import { SnapshotEncoder, type RepeatSuspect } from './snapshot-encoder.js';
 
 /*
- * How a snapshot is staged, and why. Crossing from JavaScript into DuckDB costs per value, and a
- * million drafts carry twenty million values, so the drafts travel as text: one line per draft,
- * lines separated by U+001D, CHUNK_ROWS lines in one appended value of a temporary table. A line is
- * the key (type, value, port) and revoked, separated by U+001E, then U+001C, then everything else as
- * one text, `fields`: threat, family, confidence, tags joined by U+001F, reference, four instants as
- * epoch microseconds, revoked, raw as JSON, and for an address or network its range as two numbers
- * and, for a network, its first and last address; null is the empty string. SQL splits the chunks
- * into rows in document order, so a row's rowid is its draft's position. The diff compares
- * hash(fields) with the stored `fields_hash`, so only added and changed rows are ever split into
- * columns. JSON escapes every control character, and the separators are replaced in the other texts,
- * so no value can shift the ones after it. The temporary tables live on the writer connection inside
- * the caller's transaction: a rollback takes them away with everything else.
+ * How a snapshot is applied, and why. Drafts cross into DuckDB as text (snapshot-encoder.ts), a run
+ * of lines per appended row of `indicator_docs`, SLICE_ROWS lines at a time; SQL splits the text into
+ * rows, and only added and changed rows are split into all their columns. Crossing per value would
+ * cost more: a million drafts carry twenty million values.
+ *
+ * A feed's first load inserts each slice straight into `indicators` (a slice is one DuckDB row group,
+ * which the insert writes to the file as it goes) and opens the listings once at the end. Later
+ * snapshots join each slice to the feed's stored rows by key, which gives every draft an id and a
+ * change, kept in `indicator_seen` (ord, id, change, revoked: a few dozen bytes a draft); added and
+ * changed rows are written slice by slice, and the end moves the last-listed time of the unchanged
+ * rows, opens and closes listing periods, and retires what a complete snapshot no longer lists.
+ *
+ * Memory: JavaScript holds one batch of drafts and one slice of text at most. DuckDB keeps what a
+ * transaction wrote to any table, temporary ones too, until it commits, so each slice's text stays
+ * (about 300 bytes a draft) while the typed rows go to the file; no table holds the whole snapshot
+ * typed in memory. Binding each slice as a statement parameter instead keeps no text, and a list of
+ * a few hundred documents splits as fast, but an insert from a bound list no longer writes whole row
+ * groups to the file as it runs: the typed rows stayed in memory until the commit (measured on half a
+ * million Feodo rows: 260 MB held, and a ten-second commit), which costs more than the text.
+ *
+ * The next slice is encoded while DuckDB works on the last one. Everything runs on the writer
+ * connection inside the caller's transaction: a failure anywhere, or a rollback, leaves the stored
+ * indicators as they were, and the temporary tables go at the end or with the rollback.
  */
-const LINE = '\u001d';
-const PART = '\u001c';
-const FIELD = '\u001e';
-const TAG = '\u001f';
-// The four separators, as a class: the characters themselves are what the expression must match.
-// eslint-disable-next-line no-control-regex
-const SEPARATORS = /[\u001c-\u001f]/g;
-// Small chunks keep the lines of a chunk young: V8 frees them in a scavenge instead of promoting them.
-const CHUNK_ROWS = 128;
-/** Part of every snapshot digest: bump it when the line format changes, so old digests never match. */
-const LINE_FORMAT = 1;
+/** A DuckDB row group: an insert of whole row groups goes to the file as it runs, not at commit. */
+const SLICE_ROWS = 122_880;
+/** Lines in one appended row; between two, the event loop runs, so the last slice's statements move on. */
+const DOC_ROWS = 256;
 
-const CREATE_CHUNKS = 'CREATE OR REPLACE TEMP TABLE indicator_chunks (doc VARCHAR NOT NULL)';
+const SETUP = `CREATE OR REPLACE TEMP TABLE indicator_docs (first INTEGER NOT NULL, doc BLOB NOT NULL);
+  CREATE OR REPLACE TEMP TABLE indicator_seen
+    (ord INTEGER NOT NULL, id UUID NOT NULL, change VARCHAR NOT NULL, revoked BOOLEAN NOT NULL)`;
 
-// Insertion order is kept (DuckDB's preserve_insertion_order, on by default), so rowid is the order.
-const EXPLODE_CHUNKS = `CREATE OR REPLACE TEMP TABLE indicator_staging AS
-  SELECT h[1] AS type, h[2] AS value, CAST(nullif(h[3], '') AS INTEGER) AS port, h[4] = '1' AS revoked,
-    parts[2] AS fields
+/** The slice's lines as rows: position, key columns, revoked, the fields text and its hash. */
+export const SLICE_ROWS_SQL = `SELECT ord, h[1] AS type, h[2] AS value, CAST(nullif(h[3], '') AS INTEGER) AS port,
+    h[4] = '1' AS revoked, parts[2] AS fields, hash(parts[2]) AS fields_hash
   FROM (
-    SELECT parts, string_split(parts[1], chr(30)) AS h
+    SELECT ord, parts, string_split(parts[1], chr(30)) AS h
     FROM (
-      SELECT string_split(line, chr(28)) AS parts
-      FROM (SELECT unnest(string_split(doc, chr(29))) AS line FROM indicator_chunks)
+      SELECT ord, string_split(line, chr(28)) AS parts
+      FROM (
+        SELECT unnest(lines) AS line, first + generate_subscripts(lines, 1) - 1 AS ord
+        FROM (SELECT first, string_split(decode(doc), chr(29)) AS lines FROM indicator_docs)
+      )
     )
   )`;
 
 const instant = (field: number): string => `make_timestamptz(CAST(nullif(f[${field}], '') AS BIGINT))`;
 
-/**
- * The drafts of diff rows matching `where`, joined to their staged row and split into the columns of
- * `indicators`. The join comes first, so only the rows kept pay for the split and the casts.
- */
-function changedRows(where: string): string {
+/** Rows of `source` (with id, change, the key, revoked, fields, fields_hash) in `indicators`' columns. */
+function splitFields(source: string): string {
   return `SELECT id, change, type, value, port,
       CAST(nullif(f[12], '') AS UHUGEINT) AS range_start,
       CAST(nullif(f[13], '') AS UHUGEINT) AS range_end,
@@ -77,12 +84,8 @@ function changedRows(where: string): string {
       ${instant(9)} AS valid_until,
       revoked,
       CAST(nullif(f[11], '') AS JSON) AS raw,
-      hash(fields) AS fields_hash
-    FROM (
-      SELECT d.id, d.change, s.type, s.value, s.port, s.revoked, s.fields, string_split(s.fields, chr(30)) AS f
-      FROM indicator_diff d JOIN indicator_staging s ON s.rowid = d.ord
-      WHERE ${where}
-    )`;
+      fields_hash
+    FROM (SELECT *, string_split(fields, chr(30)) AS f FROM (${source}))`;
 }
 
 const SOURCE_COLUMNS = [
@@ -103,289 +106,244 @@ const SOURCE_COLUMNS = [
 const INSERTED_COLUMNS = `type, value, port, range_start, range_end, range_start_addr, range_end_addr,
   ${SOURCE_COLUMNS.join(', ')}`;
 
+function insertRows(source: string): string {
+  return `INSERT INTO indicators (id, source, ${INSERTED_COLUMNS}, first_listed_at, last_listed_at, removed_at)
+    SELECT id, $feed, ${INSERTED_COLUMNS}, $at, $at, CASE WHEN revoked THEN $at END
+    FROM (${splitFields(source)})`;
+}
+
+/** A first load: every draft is new. */
+export const INSERT_FIRST_SLICE = insertRows(
+  `SELECT gen_random_uuid() AS id, 'added' AS change, * FROM (${SLICE_ROWS_SQL})`,
+);
+
+/**
+ * Every draft of the slice with its change: `added` (key not stored), `reactivated` (stored, retired,
+ * and the draft is not revoked), `removed` (listed, and the draft is revoked), `updated` (a source
+ * field differs) or `unchanged`. New keys get their id here.
+ */
+const SEE_SLICE = `INSERT INTO indicator_seen
+  SELECT s.ord, coalesce(i.id, gen_random_uuid()),
+    CASE
+      WHEN i.id IS NULL THEN 'added'
+      WHEN i.removed_at IS NULL AND s.revoked THEN 'removed'
+      WHEN i.removed_at IS NOT NULL AND NOT s.revoked THEN 'reactivated'
+      WHEN i.fields_hash <> s.fields_hash THEN 'updated'
+      ELSE 'unchanged'
+    END,
+    s.revoked
+  FROM (SELECT ord, type, value, port, revoked, fields_hash FROM (${SLICE_ROWS_SQL})) s
+  LEFT JOIN (SELECT id, type, value, port, removed_at, fields_hash FROM indicators WHERE source = $feed) i
+    ON i.type = s.type AND i.value = s.value AND i.port IS NOT DISTINCT FROM s.port`;
+
+const COUNT_SLICE = `SELECT count(*) FILTER (WHERE change = 'added'),
+    count(*) FILTER (WHERE change IN ('updated', 'reactivated', 'removed'))
+  FROM indicator_seen WHERE ord >= $base`;
+
+/** The slice's rows whose change is in `changes`, joined to what SEE_SLICE decided for them. */
+function sliceRowsWithChange(changes: string): string {
+  return `SELECT d.id, d.change, s.* EXCLUDE (ord)
+    FROM (${SLICE_ROWS_SQL}) s
+    JOIN (SELECT ord, id, change FROM indicator_seen WHERE ord >= $base AND change IN (${changes})) d
+      ON d.ord = s.ord`;
+}
+
+const INSERT_ADDED = insertRows(sliceRowsWithChange("'added'"));
+
+const UPDATE_CHANGED = `UPDATE indicators SET
+    ${SOURCE_COLUMNS.map((c) => `${c} = t.${c}`).join(', ')},
+    last_listed_at = $at,
+    removed_at = CASE t.change WHEN 'reactivated' THEN NULL WHEN 'removed' THEN $at ELSE indicators.removed_at END
+  FROM (${splitFields(sliceRowsWithChange("'updated', 'reactivated', 'removed'"))}) t
+  WHERE indicators.id = t.id`;
+
+/** After a first load: a listing period for each indicator not revoked (the feed had no others). */
+const OPEN_FIRST_LISTINGS = `INSERT INTO indicator_listings (indicator_id, listed_from)
+  SELECT id, $at FROM indicators WHERE source = $feed AND NOT revoked`;
+
+const FINISH_SEEN = [
+  `INSERT INTO indicator_listings (indicator_id, listed_from)
+    SELECT id, $at FROM indicator_seen WHERE change = 'reactivated' OR (change = 'added' AND NOT revoked)`,
+  `UPDATE indicator_listings SET listed_until = $at
+    FROM (SELECT id FROM indicator_seen WHERE change = 'removed') s
+    WHERE indicator_listings.indicator_id = s.id AND listed_until IS NULL`,
+  `UPDATE indicators SET last_listed_at = $at
+    FROM (SELECT id FROM indicator_seen WHERE change = 'unchanged') s WHERE indicators.id = s.id`,
+];
+
+const COUNT_SEEN = `SELECT count(*) FILTER (WHERE change = 'added'), count(*) FILTER (WHERE change = 'updated'),
+    count(*) FILTER (WHERE change = 'removed'), count(*) FILTER (WHERE change = 'reactivated'),
+    count(*) FILTER (WHERE change = 'unchanged')
+  FROM indicator_seen`;
+
+const FIND_GONE = `CREATE OR REPLACE TEMP TABLE indicator_gone AS
+  SELECT i.id FROM (SELECT id FROM indicators WHERE source = $feed AND removed_at IS NULL) i
+  ANTI JOIN indicator_seen s ON s.id = i.id`;
+
+const RETIRE_GONE = [
+  `UPDATE indicator_listings SET listed_until = $at
+    FROM indicator_gone g WHERE indicator_listings.indicator_id = g.id AND listed_until IS NULL`,
+  'UPDATE indicators SET removed_at = $at FROM indicator_gone g WHERE indicators.id = g.id',
+];
+
+/** Keys among `$values` stored twice: given twice in one snapshot, both added. */
+const FIND_TWICE_STORED = `SELECT type, value, port FROM indicators
+  WHERE source = $feed AND list_contains($values, value)
+  GROUP BY type, value, port HAVING count(*) > 1 LIMIT 1`;
+
+/** Stored rows with a value among `$values` that two drafts of one snapshot matched. */
+const FIND_TWICE_SEEN = `SELECT any_value(i.type), any_value(i.value), any_value(i.port)
+  FROM indicator_seen s JOIN (SELECT * FROM indicators WHERE source = $feed AND list_contains($values, value)) i
+    ON i.id = s.id
+  GROUP BY i.id HAVING count(*) > 1 LIMIT 1`;
+
 /**
  * Brings one feed's stored indicators in line with `drafts` (Store.applyFeedSnapshot). Runs inside the
  * caller's transaction; throws on any failure and leaves undoing to the caller's rollback.
- *
- * Each draft gets a change: `added` (key not stored), `reactivated` (stored, retired, and the draft is
- * not revoked), `removed` (listed, and the draft is revoked), `updated` (a source field differs) or
- * `unchanged`. New rows are inserted last, so a value the table refuses (a confidence past 100)
- * fails after every other step has run, and the rollback is exercised over all of them.
  */
 export async function applyIndicatorSnapshot(
   connection: DuckDBConnection,
   feed: string,
-  drafts: readonly IndicatorDraft[],
+  drafts: SnapshotDrafts,
   run: { startedAt: EpochMicros; complete: boolean; state?: FeedState },
 ): Promise<FeedSnapshotResult> {
-  await connection.run(CREATE_CHUNKS);
-  const digest = createHash('sha256').update(`${LINE_FORMAT} ${run.complete}\n`);
-  const appender = await connection.createAppender('indicator_chunks', 'main', 'temp');
+  const exec: Exec = async (sql, more = {}) =>
+    (
+      await connection.runAndReadAll(sql, ...params(sql, { feed, at: timestampTz(run.startedAt), ...more }))
+    ).getRows();
+  const isFirstLoad = !(await feedHasIndicators(connection, feed));
+  await connection.run(SETUP);
+  const encoder = new SnapshotEncoder(drafts);
+  const appender = await connection.createAppender('indicator_docs', 'main', 'temp');
+  let applying: Promise<void> | null = null;
   try {
-    appendChunks(appender, drafts, digest);
-    appender.flushSync();
+    for (;;) {
+      const base = encoder.count;
+      // The next slice is encoded while DuckDB applies the last. Appending only fills the
+      // appender's own buffer (it flushes by itself only past 204,800 rows, and a slice is a few
+      // hundred), so it leaves the busy connection alone; flushSync, after the wait, does not.
+      const rows = await appendSlice(encoder, appender);
+      if (applying !== null) await applying;
+      if (rows === 0) break;
+      appender.flushSync();
+      applying = isFirstLoad ? applyFirstSlice(exec) : applySlice(exec, base);
+      // Awaited before the next slice or in the catch below; until then a failure must not go unhandled.
+      applying.catch(() => undefined);
+    }
+  } catch (error) {
+    // The rollback must not start while a statement still runs on the connection.
+    await applying?.catch(() => undefined);
+    appender.clear();
+    throw error;
   } finally {
     appender.closeSync();
   }
-  const snapshot = digest.digest('base64');
-  const previous = await readPreviousSnapshot(connection, feed);
-  if (previous !== null && previous.digest === snapshot && previous.isLatest) {
-    // The same drafts as the feed's last snapshot: every key is unchanged, and none is missing that
-    // was not already retired. The last snapshot's keys are exactly the rows it stamped, as no other
-    // snapshot of the feed had its start time.
-    await connection.run('DROP TABLE indicator_chunks');
-    await connection.run(
-      'UPDATE indicators SET last_listed_at = $at WHERE source = $feed AND last_listed_at = $previous',
-      { at: timestampTz(run.startedAt), feed, previous: timestampTz(previous.startedAt) },
-      { feed: VARCHAR },
-    );
-    await saveSnapshot(connection, feed, snapshot, previous.keys, run.startedAt, previous);
-    if (run.state !== undefined) await saveFeedState(connection, feed, run.state, run.startedAt);
-    return { added: 0, updated: 0, removed: 0, reactivated: 0, unchanged: previous.keys };
+  if (encoder.suspects.length > 0) await refuseRepeats(exec, encoder.suspects);
+  let result: FeedSnapshotResult;
+  if (isFirstLoad) {
+    await exec(OPEN_FIRST_LISTINGS);
+    result = { added: encoder.count, updated: 0, removed: 0, reactivated: 0, unchanged: 0 };
+  } else {
+    for (const sql of FINISH_SEEN) await exec(sql);
+    result = await readCounts(exec);
+    if (run.complete) result.removed += await retireGone(exec);
   }
-  await connection.run(EXPLODE_CHUNKS);
-  await connection.run('DROP TABLE indicator_chunks');
-  const exec = (sql: string): Promise<unknown> => connection.run(sql, ...bind(sql, feed, run.startedAt));
-  await keepLastOfEachKey(connection);
-  await exec(`CREATE OR REPLACE TEMP TABLE indicator_diff AS
-    SELECT s.rowid AS ord, coalesce(i.id, gen_random_uuid()) AS id,
-      CASE
-        WHEN i.id IS NULL THEN 'added'
-        WHEN i.removed_at IS NULL AND s.revoked THEN 'removed'
-        WHEN i.removed_at IS NOT NULL AND NOT s.revoked THEN 'reactivated'
-        WHEN i.fields_hash <> hash(s.fields) THEN 'updated'
-        ELSE 'unchanged'
-      END AS change,
-      s.revoked
-    FROM indicator_staging s
-    LEFT JOIN (SELECT id, type, value, port, removed_at, fields_hash FROM indicators WHERE source = $feed) i
-      ON i.type = s.type AND i.value = s.value AND i.port IS NOT DISTINCT FROM s.port`);
-  await exec(`CREATE OR REPLACE TEMP TABLE indicator_gone AS
-    SELECT id FROM indicator_diff WHERE change = 'removed'
-    ${
-      run.complete
-        ? `UNION ALL
-           SELECT i.id FROM (SELECT id FROM indicators WHERE source = $feed AND removed_at IS NULL) i
-           ANTI JOIN indicator_diff d ON d.id = i.id`
-        : ''
-    }`);
-  const counts = await readCounts(connection);
-  // Each statement below is skipped when it has no rows to touch: an empty join still costs a scan.
-  if (counts.removed > 0) {
-    await exec(`UPDATE indicator_listings SET listed_until = $at
-      FROM indicator_gone g WHERE indicator_listings.indicator_id = g.id AND listed_until IS NULL`);
-    await exec(`UPDATE indicators SET removed_at = $at
-      FROM indicator_gone g WHERE indicators.id = g.id AND removed_at IS NULL`);
-  }
-  if (counts.added + counts.reactivated > 0) {
-    await exec(`INSERT INTO indicator_listings (indicator_id, listed_from)
-      SELECT id, $at FROM indicator_diff
-      WHERE change = 'reactivated' OR (change = 'added' AND NOT revoked)`);
-  }
-  if (counts.unchanged > 0) {
-    await exec(`UPDATE indicators SET last_listed_at = $at
-      FROM indicator_diff d WHERE indicators.id = d.id AND d.change = 'unchanged'`);
-  }
-  if (counts.updated + counts.reactivated + counts.revoked > 0) {
-    await exec(`UPDATE indicators SET
-        ${SOURCE_COLUMNS.map((c) => `${c} = t.${c}`).join(', ')},
-        last_listed_at = $at,
-        removed_at = CASE WHEN t.change = 'reactivated' THEN NULL ELSE indicators.removed_at END
-      FROM (${changedRows("d.change IN ('updated', 'reactivated', 'removed')")}) t
-      WHERE indicators.id = t.id`);
-  }
-  if (counts.added > 0) {
-    await exec(`INSERT INTO indicators
-        (id, source, ${INSERTED_COLUMNS}, first_listed_at, last_listed_at, removed_at)
-      SELECT id, $feed, ${INSERTED_COLUMNS}, $at, $at, CASE WHEN revoked THEN $at END
-      FROM (${changedRows("d.change = 'added'")})`);
-  }
-  for (const table of ['indicator_staging', 'indicator_diff', 'indicator_gone'])
-    await connection.run(`DROP TABLE ${table}`);
-  await saveSnapshot(connection, feed, snapshot, counts.keys, run.startedAt, previous);
+  await connection.run('DROP TABLE indicator_docs; DROP TABLE indicator_seen');
   if (run.state !== undefined) await saveFeedState(connection, feed, run.state, run.startedAt);
-  const { revoked: _revoked, keys: _keys, ...result } = counts;
   return result;
 }
 
-interface PreviousSnapshot {
-  digest: string;
-  keys: number;
-  startedAt: EpochMicros;
-  maxStartedAt: EpochMicros;
-  /** Its start was later than every earlier snapshot's, so only its keys carry that last-listed time. */
-  isLatest: boolean;
+type Exec = (sql: string, more?: Record<string, DuckDBValue>) => Promise<unknown[][]>;
+
+async function applyFirstSlice(exec: Exec): Promise<void> {
+  await exec(INSERT_FIRST_SLICE);
+  await exec('DELETE FROM indicator_docs');
 }
 
-async function readPreviousSnapshot(
-  connection: DuckDBConnection,
-  feed: string,
-): Promise<PreviousSnapshot | null> {
+/** Sees every draft of the slice, then writes the added and changed ones. */
+async function applySlice(exec: Exec, base: number): Promise<void> {
+  await exec(SEE_SLICE);
+  const [added = 0, changed = 0] = ((await exec(COUNT_SLICE, { base }))[0] ?? []).map(toNumber);
+  if (added > 0) await exec(INSERT_ADDED, { base });
+  if (changed > 0) await exec(UPDATE_CHANGED, { base });
+  await exec('DELETE FROM indicator_docs');
+}
+
+/**
+ * Appends the next SLICE_ROWS drafts, DOC_ROWS lines a row, without flushing; returns how many (0
+ * after the last). The event loop runs between rows, so the statements of the slice before move on.
+ */
+async function appendSlice(encoder: SnapshotEncoder, appender: DuckDBAppender): Promise<number> {
+  const start = encoder.count;
+  const end = start + SLICE_ROWS;
+  while (encoder.count < end) {
+    const first = encoder.count;
+    const doc = encoder.encode(Math.min(DOC_ROWS, end - first));
+    if (doc === null) break;
+    appender.appendInteger(first);
+    appender.appendBlob(doc);
+    appender.endRow();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return encoder.count - start;
+}
+
+async function feedHasIndicators(connection: DuckDBConnection, feed: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(
-    `SELECT digest, keys, epoch_us(started_at) AS started_at, epoch_us(max_started_at) AS max_started_at, is_latest
-     FROM feed_snapshots WHERE feed = $feed`,
+    'SELECT count(*) FROM (SELECT 1 FROM indicators WHERE source = $feed LIMIT 1)',
     { feed },
     { feed: VARCHAR },
   );
-  const row = reader.getRowObjects()[0];
-  if (row === undefined) return null;
-  return {
-    digest: String(row.digest),
-    keys: toNumber(row.keys),
-    startedAt: toNumber(row.started_at),
-    maxStartedAt: toNumber(row.max_started_at),
-    isLatest: row.is_latest === true,
-  };
+  return toNumber(reader.getRows()[0]?.[0] ?? 0) > 0;
 }
 
-async function saveSnapshot(
-  connection: DuckDBConnection,
-  feed: string,
-  digest: string,
-  keys: number,
-  startedAt: EpochMicros,
-  previous: PreviousSnapshot | null,
-): Promise<void> {
-  const isLatest = previous === null || startedAt > previous.maxStartedAt;
-  const maxStartedAt = previous === null ? startedAt : Math.max(startedAt, previous.maxStartedAt);
-  await connection.run(
-    'INSERT OR REPLACE INTO feed_snapshots VALUES ($feed, $digest, $keys, $started, $max, $latest)',
-    {
-      feed,
-      digest,
-      keys,
-      started: timestampTz(startedAt),
-      max: timestampTz(maxStartedAt),
-      latest: isLatest,
-    },
-    { feed: VARCHAR, digest: VARCHAR, keys: INTEGER },
-  );
-}
-
-async function readCounts(
-  connection: DuckDBConnection,
-): Promise<FeedSnapshotResult & { revoked: number; keys: number }> {
-  const reader = await connection.runAndReadAll(`SELECT
-      count(*) FILTER (WHERE change = 'added'),
-      count(*) FILTER (WHERE change = 'updated'),
-      (SELECT count(*) FROM indicator_gone),
-      count(*) FILTER (WHERE change = 'reactivated'),
-      count(*) FILTER (WHERE change = 'unchanged'),
-      count(*) FILTER (WHERE change = 'removed'),
-      count(*)
-    FROM indicator_diff`);
-  const [added = 0, updated = 0, removed = 0, reactivated = 0, unchanged = 0, revoked = 0, keys = 0] = (
-    reader.getRows()[0] ?? []
+async function readCounts(exec: Exec): Promise<FeedSnapshotResult> {
+  const [added = 0, updated = 0, removed = 0, reactivated = 0, unchanged = 0] = (
+    (await exec(COUNT_SEEN))[0] ?? []
   ).map(toNumber);
-  return { added, updated, removed, reactivated, unchanged, revoked, keys };
+  return { added, updated, removed, reactivated, unchanged };
 }
 
-/**
- * Drops all but the last staged draft of each key (type, value, port), as the document's later line
- * is its later word. Feeds rarely repeat a key, so a cheap check decides whether the delete is needed
- * (a delete leaves every later scan of the staging table checking row versions).
- */
-async function keepLastOfEachKey(connection: DuckDBConnection): Promise<void> {
-  const check = await connection.runAndReadAll(
-    'SELECT count(*) FROM (SELECT 1 FROM indicator_staging GROUP BY type, value, port HAVING count(*) > 1)',
-  );
-  if (toNumber(check.getRows()[0]?.[0] ?? 0) === 0) return;
-  await connection.run(`DELETE FROM indicator_staging WHERE rowid NOT IN
-    (SELECT max(rowid) FROM indicator_staging GROUP BY type, value, port)`);
+/** Retires the feed's listed rows no draft matched (a complete snapshot); returns how many. */
+async function retireGone(exec: Exec): Promise<number> {
+  await exec(FIND_GONE);
+  const gone = toNumber((await exec('SELECT count(*) FROM indicator_gone'))[0]?.[0] ?? 0);
+  if (gone > 0) for (const sql of RETIRE_GONE) await exec(sql);
+  await exec('DROP TABLE indicator_gone');
+  return gone;
 }
 
-/** The values of the `$feed` and `$at` placeholders `sql` uses (DuckDB refuses unused ones). */
-function bind(
+/** Throws, naming the key, when a key whose hash came twice really was given twice. */
+async function refuseRepeats(exec: Exec, suspects: readonly RepeatSuspect[]): Promise<void> {
+  const values = listValue([...new Set(suspects.map((suspect) => suspect.value))]);
+  for (const sql of [FIND_TWICE_STORED, FIND_TWICE_SEEN]) {
+    const [row] = await exec(sql, { values });
+    if (row === undefined) continue;
+    const [type, value, port] = row as [string, string, number | null];
+    throw new Error(
+      `the snapshot gives ${type} "${value}"${port === null ? '' : ` port ${port}`} twice; batches must give each key once`,
+    );
+  }
+}
+
+/** The parameters `sql` uses (DuckDB refuses unused ones), with their types. */
+function params(
   sql: string,
-  feed: string,
-  at: EpochMicros,
+  values: Record<string, DuckDBValue>,
 ): [Record<string, DuckDBValue>, Record<string, DuckDBType>] {
-  const values: Record<string, DuckDBValue> = {};
+  const used: Record<string, DuckDBValue> = {};
   const types: Record<string, DuckDBType> = {};
-  if (sql.includes('$feed')) {
-    values.feed = feed;
-    types.feed = VARCHAR;
+  for (const [name, value] of Object.entries(values)) {
+    if (!sql.includes(`$${name}`)) continue;
+    used[name] = value;
+    types[name] = PARAM_TYPES[name] ?? VARCHAR;
   }
-  if (sql.includes('$at')) {
-    values.at = timestampTz(at);
-    types.at = TIMESTAMPTZ;
-  }
-  return [values, types];
+  return [used, types];
 }
 
-/**
- * Appends the drafts as chunks of text lines (see the top of this file). Throws on a port that is not
- * an integer, or a raw record JSON cannot express (a BigInt).
- */
-function appendChunks(appender: DuckDBAppender, drafts: readonly IndicatorDraft[], digest: Hash): void {
-  const lines: string[] = [];
-  for (let start = 0; start < drafts.length; start += CHUNK_ROWS) {
-    const end = Math.min(start + CHUNK_ROWS, drafts.length);
-    lines.length = 0;
-    for (let i = start; i < end; i++) lines.push(draftLine(drafts[i]!, i));
-    const doc = lines.join(LINE);
-    digest.update(doc).update(LINE);
-    appender.appendVarchar(doc);
-    appender.endRow();
-  }
-}
-
-function draftLine(d: IndicatorDraft, index: number): string {
-  if (d.port !== null && !Number.isInteger(d.port)) {
-    throw new Error(`indicator ${index + 1} ("${d.value}") has port ${d.port}, not an integer`);
-  }
-  const range = indicatorRange(d.type, d.value);
-  let tags = '';
-  for (let t = 0; t < d.tags.length; t++) tags += (t === 0 ? '' : TAG) + text(d.tags[t]!);
-  const raw = d.raw === undefined ? '' : (JSON.stringify(d.raw) ?? '');
-  const revoked = d.revoked ? '1' : '0';
-  return (
-    text(d.type) +
-    FIELD +
-    text(d.value) +
-    FIELD +
-    (d.port === null ? '' : String(d.port)) +
-    FIELD +
-    revoked +
-    PART +
-    text(d.threat) +
-    FIELD +
-    text(d.malwareFamily) +
-    FIELD +
-    (d.confidence === null ? '' : String(Math.round(d.confidence))) +
-    FIELD +
-    tags +
-    FIELD +
-    text(d.reference) +
-    FIELD +
-    micros(d.sourceFirstSeenAt) +
-    FIELD +
-    micros(d.sourceLastSeenAt) +
-    FIELD +
-    micros(d.validFrom) +
-    FIELD +
-    micros(d.validUntil) +
-    FIELD +
-    revoked +
-    FIELD +
-    raw +
-    (range === null ? '' : rangeText(range, d.value))
-  );
-}
-
-/** The range's numbers, and its first and last address unless the value is that one address. */
-function rangeText(range: IndicatorRange, value: string): string {
-  const numbers = FIELD + range.start.toString() + FIELD + range.end.toString();
-  return range.startText === value ? numbers : numbers + FIELD + range.startText + FIELD + range.endText;
-}
-
-function text(value: string | null): string {
-  if (value === null) return '';
-  SEPARATORS.lastIndex = 0;
-  return SEPARATORS.test(value) ? value.replace(SEPARATORS, '\ufffd') : value;
-}
-
-/** Epoch microseconds as decimal text. */
-function micros(value: number | null): string {
-  return value === null ? '' : String(Math.trunc(value));
-}
+const PARAM_TYPES: Readonly<Record<string, DuckDBType>> = {
+  feed: VARCHAR,
+  at: TIMESTAMPTZ,
+  base: BIGINT,
+  values: LIST(VARCHAR),
+};
