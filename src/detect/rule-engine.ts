@@ -19,6 +19,8 @@ export interface PassReport extends RulePass {
   rows: number;
   truncated: boolean;
   durationMs: number;
+  /** A retro-hunt pass not run because no indicator listing began in its indicator window. */
+  skipped: boolean;
 }
 
 /** What one rule's run did, for printing. */
@@ -100,6 +102,16 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
     try {
       for (const pass of plan.passes) {
         const passStarted = performance.now();
+        if (pass.pass === 'retro-hunt' && !(await hasNewListings(deps.store, pass, timeoutMs))) {
+          report.passes.push({
+            ...pass,
+            rows: 0,
+            truncated: false,
+            durationMs: performance.now() - passStarted,
+            skipped: true,
+          });
+          continue;
+        }
         const result = await runPass(deps.store, rule, pass, timeoutMs, maxRows);
         const provenance: RunProvenance = {
           ruleId: definition.id,
@@ -120,6 +132,7 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
           rows: result.rows.length,
           truncated: result.truncated,
           durationMs: performance.now() - passStarted,
+          skipped: false,
         });
         if (result.truncated) {
           report.status = 'capped';
@@ -199,6 +212,20 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
       return reports;
     },
   };
+}
+
+/**
+ * Whether any indicator listing period began in the pass's indicator window. A retro-hunt pass matches
+ * only those (rules filter indicator_match_periods.listed_at by $indicators_since/$indicators_until), so
+ * without any it would read the stored history to find nothing: most runs, as feeds update hourly.
+ */
+async function hasNewListings(store: Store, pass: RulePass, timeoutMs: number): Promise<boolean> {
+  const result = await store.runRuleQuery(
+    'SELECT 1 FROM indicator_listings WHERE listed_from >= $indicators_since AND listed_from < $indicators_until',
+    { indicators_since: pass.indicatorsSince, indicators_until: pass.indicatorsUntil },
+    { timeoutMs, maxRows: 1 },
+  );
+  return result.rows.length > 0;
 }
 
 async function runPass(

@@ -4,6 +4,7 @@ import type { Logger } from '../log/index.js';
 import type { EpochMicros } from '../records/index.js';
 import type { AllowlistEntry, Store } from '../store/index.js';
 import { BUILTIN_ALLOWLIST } from './builtin-allowlist.js';
+import { DOMAIN_MATCH_SETTING, domainMatchSettings } from './domain-match.js';
 import { judgeFeedHealth, type FeedHealth } from './feed-health.js';
 import { updateFeed, type FeedInput, type FeedUpdateResult } from './feed-updater.js';
 import { createHttpGet } from './fetch/http-client.js';
@@ -127,6 +128,10 @@ export function createIntelService(config: IntelConfig, deps: IntelServiceDeps):
     async syncSettings() {
       await deps.store.setAllowlist(allowlistEntries(config));
       await deps.store.setIndicatorGracePeriod(config.gracePeriodH);
+      await deps.store.replaceSettings(
+        DOMAIN_MATCH_SETTING,
+        domainMatchSettings(feeds(), [...FEED_PARSERS.keys()].join(', ')),
+      );
     },
     update,
     status,

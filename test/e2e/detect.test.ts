@@ -46,6 +46,9 @@ describe.skipIf(!existsSync(CAPTURE))('yamori rules run and alerts list (needs .
       config,
       [
         'home_networks: [141.142.220.0/24]',
+        // The capture's hosts use their campus resolver, outside the home network.
+        'detect:',
+        '  dns_resolvers: [141.142.2.2]',
         'intel:',
         '  grace_period_h: 0',
         '  feeds:',
