@@ -25,7 +25,7 @@ interface AlertsOptions {
   json?: boolean;
 }
 
-const COLUMNS: Column<Alert>[] = [
+export const ALERT_COLUMNS: Column<Alert>[] = [
   { header: 'last seen', value: (a) => formatLocalTime(a.lastSeenAt) },
   { header: 'severity', value: (a) => a.severity },
   { header: 'status', value: (a) => a.status },
@@ -61,7 +61,7 @@ export const registerAlertsCommand: Register = (program, context) => {
       };
       const found = await withStore(ctx.config(), (store) => store.listAlerts(filter));
       if (options.json) printJsonLines(ctx.output.out, found.map(alertToJson));
-      else printTable(ctx.output.out, COLUMNS, found);
+      else printTable(ctx.output.out, ALERT_COLUMNS, found);
     });
 
   alerts
@@ -241,7 +241,7 @@ function badValue(flag: string, value: string, allowed: readonly string[]): Yamo
 
 const iso = (micros: number): string => new Date(Math.floor(micros / 1000)).toISOString();
 
-function alertToJson(alert: Alert): Record<string, unknown> {
+export function alertToJson(alert: Alert): Record<string, unknown> {
   return {
     id: alert.id,
     rule_id: alert.ruleId,

@@ -18,12 +18,16 @@ import {
   type CheckResult,
   type RuleCollection,
   type RuleProblem,
+  type LoadedRule,
   type RuleRunReport,
   type RuleSource,
+  type RunOptions,
 } from '../detect/index.js';
 import { YamoriError, isYamoriError } from '../errors/index.js';
 import type { RuleState } from '../records/index.js';
+import type { Store } from '../store/index.js';
 import type { CliContext } from './cli-context.js';
+import { deliverOnce } from './deliver-alerts.js';
 import { withStore } from './open-store.js';
 import { formatLocalTime, line, printJsonLines, printTable, type Column } from './output.js';
 import type { Register } from './run-cli.js';
@@ -102,7 +106,11 @@ export const registerRulesCommand: Register = (program, context) => {
     .argument('[ids...]', 'rules to run now')
     .option('--rules-dir <dir>', 'also load the rules in this folder (repeatable)', collectDirs)
     .option('--json', 'one JSON object per rule run')
-    .action(async (ids: string[], options: { rulesDir?: string[]; json?: boolean }) => {
+    .option(
+      '--no-notify',
+      'write alerts only: do not route or send them (the next run or "yamori alerts deliver" will)',
+    )
+    .action(async (ids: string[], options: { rulesDir?: string[]; json?: boolean; notify: boolean }) => {
       const ctx = context();
       const config = ctx.config();
       const collection = loadRules(configuredSources(config, options.rulesDir));
@@ -115,16 +123,20 @@ export const registerRulesCommand: Register = (program, context) => {
         }
       }
       const reports = await withStore(config, async (store) => {
-        await syncDetectSettings(store, config.detect);
-        const writer = createAlertWriter({ maxEvidenceRows: config.detect.maxEvidenceRows }, { store });
-        const engine = createRuleEngine(config.detect, { store, commit: (run) => writer.commit(run) });
-        return engine.run(collection.rules, {
+        const done = await runRules(store, config, collection.rules, {
           ...(ids.length > 0 ? { ids } : {}),
           onReport: (report) => {
             if (options.json) printJsonLines(ctx.output.out, [reportToJson(report)]);
             else printReport(ctx, report);
           },
         });
+        // The alerts are committed above; routing and sending read them back from the outbox, so a
+        // crash from here on loses nothing (the next run or "yamori alerts deliver" sends them).
+        if (options.notify) {
+          const definitions = collection.rules.map((rule) => rule.definition);
+          await deliverOnce(ctx, store, { rules: definitions, print: !options.json });
+        }
+        return done;
       });
       if (reports.length === 0 && !options.json && !ctx.output.quiet) {
         line(ctx.output.out, 'no rule is due; name rules to run them now ("yamori rules run ID")');
@@ -203,7 +215,24 @@ export const registerRulesCommand: Register = (program, context) => {
     });
 };
 
-function configuredSources(config: YamoriConfig, extra: readonly string[] = []): RuleSource[] {
+/**
+ * What "yamori rules run" does without the printing: the detect settings written, the due rules (or
+ * those named) run, and each rule's alerts committed as it finishes. Routing and sending are separate.
+ */
+export async function runRules(
+  store: Store,
+  config: YamoriConfig,
+  rules: readonly LoadedRule[],
+  options: RunOptions = {},
+): Promise<RuleRunReport[]> {
+  await syncDetectSettings(store, config.detect);
+  const writer = createAlertWriter({ maxEvidenceRows: config.detect.maxEvidenceRows }, { store });
+  const engine = createRuleEngine(config.detect, { store, commit: (run) => writer.commit(run) });
+  return engine.run(rules, options);
+}
+
+/** The built-in rules (unless detect.builtin_rules is off), detect.rules_dirs, then `extra`. */
+export function configuredSources(config: YamoriConfig, extra: readonly string[] = []): RuleSource[] {
   return [
     ...(config.detect.builtinRules ? [{ dir: builtinRulesDir(), origin: 'builtin' as const }] : []),
     ...userSources([...config.detect.rulesDirs, ...extra]),
@@ -298,7 +327,7 @@ function printReport(ctx: CliContext, report: RuleRunReport): void {
         : '';
     line(
       out,
-      `  ${pass.pass}: stored ${formatLocalTime(pass.windowStart)} to ${formatLocalTime(pass.windowEnd)}${indicators}: ${plural(pass.rows, 'row')}${pass.truncated ? ' (capped)' : ''}`,
+      `  ${pass.pass}: stored ${formatLocalTime(pass.windowStart)} to ${formatLocalTime(pass.windowEnd)}${indicators}: ${pass.skipped ? 'skipped, no new indicators' : plural(pass.rows, 'row')}${pass.truncated ? ' (capped)' : ''}`,
     );
   }
   if (report.warning) {
@@ -330,6 +359,7 @@ function reportToJson(report: RuleRunReport): Record<string, unknown> {
       indicators_until: iso(pass.indicatorsUntil),
       rows: pass.rows,
       truncated: pass.truncated,
+      skipped: pass.skipped,
       duration_ms: Math.round(pass.durationMs),
     })),
     error:

@@ -36,7 +36,7 @@ export const registerWebCommand: Register = (program, context) => {
           example: 'For example: --listen 127.0.0.1:8080, or --listen 192.168.1.2:8080 to serve the LAN.',
         });
       }
-      await serve(ctx, config, options.listen ?? config.web.listen);
+      await serveDashboard(ctx, config, options.listen ?? config.web.listen);
     });
 
   const token = web.command('token').description('API tokens for scripts ("Authorization: Bearer TOKEN")');
@@ -114,7 +114,11 @@ export const registerWebCommand: Register = (program, context) => {
     });
 };
 
-async function serve(ctx: CliContext, config: YamoriConfig, listen: string): Promise<void> {
+/**
+ * Serves the dashboard on `listen`, printing its URL (and, on the first start, a one-time password),
+ * until SIGINT or SIGTERM.
+ */
+export async function serveDashboard(ctx: CliContext, config: YamoriConfig, listen: string): Promise<void> {
   await withStore(config, async (store) => {
     const rules = loadRules(ruleSources(config)).rules;
     const intel = createIntelService(config.intel, { store, log: ctx.log, now: () => ctx.now() * 1000 });

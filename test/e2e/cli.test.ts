@@ -416,7 +416,7 @@ describe('yamori, on its own sample capture', () => {
   describe('demo', () => {
     it('generates, imports and shows the sample network in a folder of its own', async () => {
       const demoDir = join(dir, 'demo');
-      const run = await runYamori(['demo', '--dir', demoDir]);
+      const run = await runYamori(['demo', '--no-serve', '--dir', demoDir]);
       expect(run.code, describeRun(run)).toBe(0);
       expect(existsSync(join(demoDir, 'yamori.duckdb'))).toBe(true);
       expect(run.stdout).toContain(`devices on the network (${HOME_NETWORK_DEVICES.length})`);
