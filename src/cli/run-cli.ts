@@ -1,19 +1,28 @@
 import { Command, CommanderError, Option } from 'commander';
 import { YamoriError, isYamoriError } from '../errors/index.js';
 import { createCliContext, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
+import { registerAlertsCommand } from './alerts-command.js';
+import { registerBlockCommand } from './block-command.js';
 import { registerCaptureCommand } from './capture-command.js';
+import { registerCollectCommand } from './collect-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerDbCommand } from './db-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDevicesCommand } from './devices-command.js';
 import { registerDnsCommand } from './dns-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerFeedsCommand } from './feeds-command.js';
 import { registerIntelCommand } from './intel-command.js';
 import { registerFlowsCommand } from './flows-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerQueryCommand } from './query-command.js';
+import { registerRulesCommand } from './rules-command.js';
+import { registerPolicyCommand } from './policy-command.js';
+import { registerNotifyCommand } from './notify-command.js';
 import { registerSampleCommand } from './sample-command.js';
 import { VERSION } from './version.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerWebCommand } from './web-command.js';
 
 /** A verb's registration: it adds its command to the program and runs with the context when called. */
 export type Register = (program: Command, context: () => CliContext) => void;
@@ -22,14 +31,23 @@ const VERBS: Register[] = [
   registerDemoCommand,
   registerImportCommand,
   registerCaptureCommand,
+  registerCollectCommand,
   registerFlowsCommand,
   registerDevicesCommand,
   registerDnsCommand,
   registerFeedsCommand,
   registerIntelCommand,
+  registerRulesCommand,
+  registerAlertsCommand,
+  registerPolicyCommand,
+  registerNotifyCommand,
+  registerBlockCommand,
+  registerServeCommand,
+  registerWebCommand,
   registerQueryCommand,
   registerDbCommand,
   registerConfigCommand,
+  registerDoctorCommand,
   registerSampleCommand,
 ];
 

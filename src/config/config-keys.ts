@@ -9,9 +9,15 @@ export type KeyType =
   | { kind: 'string'; nullable?: boolean }
   | { kind: 'integer'; min: number; max: number }
   | { kind: 'cidr-list' }
+  | { kind: 'string-list' }
+  | { kind: 'listen-list' }
+  | { kind: 'listen' }
   | { kind: 'boolean' }
   | { kind: 'feeds' }
-  | { kind: 'allowlist' };
+  | { kind: 'allowlist' }
+  | { kind: 'routes' }
+  | { kind: 'channels' }
+  | { kind: 'url'; nullable?: boolean };
 
 export interface ConfigKey {
   /** Dotted YAML path, snake_case. */
@@ -182,6 +188,54 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     example: 'capture:\n  restart_delay_ms: 1000',
   },
   {
+    path: 'collect.listen',
+    type: { kind: 'listen-list' },
+    default: () => ['0.0.0.0:2055', '0.0.0.0:4739', '0.0.0.0:6343'],
+    description:
+      'UDP addresses "yamori collect" listens on for NetFlow v5/v9, IPFIX and sFlow, as ADDR:PORT; "[::]:2055" takes IPv6 (and IPv4) exporters. Every port accepts every protocol. The --listen flag replaces the list.',
+    example: 'collect:\n  listen: ["0.0.0.0:2055", "[::]:4739"]',
+  },
+  {
+    path: 'collect.stitch_window_s',
+    type: seconds(0, 3_600),
+    default: () => 15,
+    description:
+      "How long a one-way flow record waits for the record of the reverse direction (and how far apart their times may be) before it is stored as a one-sided flow. Raise it to your exporter's idle timeout if it exports the two directions at different times.",
+    example: 'collect:\n  stitch_window_s: 15',
+  },
+  {
+    path: 'collect.max_exporters',
+    type: { kind: 'integer', min: 1, max: 100_000 },
+    default: () => 256,
+    description:
+      'Exporters whose templates and statistics are kept. Past it, the exporter silent the longest is forgotten.',
+    example: 'collect:\n  max_exporters: 256',
+  },
+  {
+    path: 'collect.max_templates_per_exporter',
+    type: { kind: 'integer', min: 1, max: 65_536 },
+    default: () => 512,
+    description:
+      'Templates (NetFlow v9, IPFIX) kept per exporter. Past it, new templates from that exporter are refused and counted (template_limit), so a flood from one exporter cannot grow memory or disturb the others.',
+    example: 'collect:\n  max_templates_per_exporter: 512',
+  },
+  {
+    path: 'collect.max_pending_flows',
+    type: { kind: 'integer', min: 100, max: 50_000_000 },
+    default: () => 500_000,
+    description:
+      'One-way records waiting for their reverse direction, and flows being assembled from sFlow samples, held at once. Past it, the oldest is stored early and counted as evicted.',
+    example: 'collect:\n  max_pending_flows: 500000',
+  },
+  {
+    path: 'collect.receive_buffer_bytes',
+    type: { kind: 'integer', min: 65_536, max: 1_073_741_824 },
+    default: () => 8_388_608,
+    description:
+      'UDP receive buffer asked of the kernel per socket, which absorbs bursts of export datagrams. Linux caps it at net.core.rmem_max: raise that too (sysctl -w net.core.rmem_max=8388608).',
+    example: 'collect:\n  receive_buffer_bytes: 8388608',
+  },
+  {
     path: 'intel.feeds',
     type: { kind: 'feeds' },
     default: () => ({}),
@@ -246,5 +300,298 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     example: 'intel:\n  otx_api_key: null   # better: set OTX_API_KEY in the environment',
     env: 'OTX_API_KEY',
     secret: true,
+  },
+  {
+    path: 'detect.rules_dirs',
+    type: { kind: 'string-list' },
+    default: () => [],
+    description:
+      'Folders of your own detection rules (one folder per rule, as "yamori rules init" writes), run beside the built-in ones. The --rules-dir flag adds more.',
+    example: 'detect:\n  rules_dirs: [/etc/yamori/rules]',
+  },
+  {
+    path: 'detect.builtin_rules',
+    type: { kind: 'boolean' },
+    default: () => true,
+    description: 'Load the detection rules that ship with Yamori. Turn off to run only your own.',
+    example: 'detect:\n  builtin_rules: true',
+  },
+  {
+    path: 'detect.schedule_s',
+    type: seconds(10, 86_400),
+    default: () => 300,
+    description: 'How often a rule is due when its rule.yaml gives no "schedule.every".',
+    example: 'detect:\n  schedule_s: 300',
+  },
+  {
+    path: 'detect.lookback_h',
+    type: { kind: 'integer', min: 0, max: 87_600 },
+    default: () => 24,
+    description:
+      'Where a rule that never ran starts: flows and DNS answers stored this many hours back, unless its rule.yaml gives "schedule.lookback". Later runs start where the last good run ended.',
+    example: 'detect:\n  lookback_h: 24',
+  },
+  {
+    path: 'detect.retro_hunt_horizon_d',
+    type: { kind: 'integer', min: 0, max: 3_650 },
+    default: () => 30,
+    description:
+      'How far back (days of stored flows) indicator rules look when new indicators arrive (retro-hunt). Set it to how long you keep flows; 0 turns retro-hunt off.',
+    example: 'detect:\n  retro_hunt_horizon_d: 30',
+  },
+  {
+    path: 'detect.rule_timeout_s',
+    type: seconds(1, 3_600),
+    default: () => 60,
+    description:
+      'A rule query running longer is stopped and reported (RULE_TIMEOUT); other rules go on. A rule\'s "limits.timeout" overrides it.',
+    example: 'detect:\n  rule_timeout_s: 60',
+  },
+  {
+    path: 'detect.max_results',
+    type: { kind: 'integer', min: 1, max: 10_000_000 },
+    default: () => 10_000,
+    description:
+      'Result rows one rule run may turn into alerts; past it the rest are dropped with a warning (RULE_TOO_MANY_RESULTS). A rule\'s "limits.max_results" overrides it.',
+    example: 'detect:\n  max_results: 10000',
+  },
+  {
+    path: 'detect.max_evidence_rows',
+    type: { kind: 'integer', min: 1, max: 10_000 },
+    default: () => 20,
+    description: 'Result rows kept as evidence on one alert; repeats beyond it only raise the count.',
+    example: 'detect:\n  max_evidence_rows: 20',
+  },
+  {
+    path: 'detect.suppress_for_h',
+    type: { kind: 'integer', min: 0, max: 8_760 },
+    default: () => 24,
+    description:
+      'A repeat of an alert (same rule and dedup columns) within this many hours of it raises its count instead of adding an alert, unless the rule sets "suppress_for". Closed alerts are never reopened.',
+    example: 'detect:\n  suppress_for_h: 24',
+  },
+  {
+    path: 'detect.dns_resolvers',
+    type: { kind: 'string-list' },
+    default: () => [],
+    description:
+      'The DNS resolvers devices should use (addresses). The rule dns-unconfigured-resolver reports devices asking others. Empty: any resolver on the home networks (the router, a Pi-hole) counts as configured, and home devices that answer DNS may ask upstream.',
+    example: 'detect:\n  dns_resolvers: [192.168.1.2, "fd00::2"]',
+  },
+  {
+    path: 'alert.routes',
+    type: { kind: 'routes' },
+    default: () => [],
+    description:
+      'The routing policy: an ordered list of routes, each with a "name", a CEL condition "when" over the alert (rule, title, severity, severity_rank, tags, sources, count, status, kind, device.{name,mac,vendor}, remote.{addr,country,asn,as_org,ptr}; functions rank(level) and in_cidr(addr, cidr)) and actions: "notify" (channels), "suppress" (true, or a duration: the first alert of a rule, device and remote is sent and repeats within it are not), "severity" (raise, lower or a level), "digest" (a period: the channels get one digest per period), "block" (true) and "continue" (also evaluate later routes; default: stop at the first match). An alert no route matches is stored but sent nowhere. "yamori policy test" checks a policy against example alerts.',
+    example:
+      'alert:\n  routes:\n    - name: critical-now\n      when: severity_rank >= rank("high")\n      notify: [phone]\n    - name: kids-tablet\n      when: device.name == "kids-tablet" && "urlhaus" in sources\n      severity: raise\n      notify: [phone, mail]\n    - name: daily-digest\n      when: severity_rank <= rank("low")\n      digest: 1d\n      notify: [mail]',
+  },
+  {
+    path: 'alert.delivery.max_attempts',
+    type: { kind: 'integer', min: 1, max: 100 },
+    default: () => 8,
+    description:
+      'Attempts per delivery (one alert or digest to one channel) before it is given up; a channel that refuses for good (a 4xx other than 408/429) is given up at once.',
+    example: 'alert:\n  delivery:\n    max_attempts: 8',
+  },
+  {
+    path: 'alert.delivery.timeout_s',
+    type: seconds(1, 600),
+    default: () => 15,
+    description:
+      'One attempt to send is abandoned after this long and retried later; other channels never wait for it.',
+    example: 'alert:\n  delivery:\n    timeout_s: 15',
+  },
+  {
+    path: 'alert.delivery.backoff_base_s',
+    type: seconds(1, 86_400),
+    default: () => 30,
+    description:
+      'The wait before the first retry; each later retry waits twice as long (with random jitter), up to "backoff_max_s". A channel\'s Retry-After wins when it gives one.',
+    example: 'alert:\n  delivery:\n    backoff_base_s: 30',
+  },
+  {
+    path: 'alert.delivery.backoff_max_s',
+    type: seconds(1, 604_800),
+    default: () => 3_600,
+    description: 'The longest wait between two attempts of one delivery.',
+    example: 'alert:\n  delivery:\n    backoff_max_s: 3600',
+  },
+  {
+    path: 'alert.channels',
+    type: { kind: 'channels' },
+    default: () => ({}),
+    description:
+      'Where notifications go, by channel name; routes name them in "notify". Each has a "type" and its settings: slack (webhook_url, or token and channel; api_url), webhook (url, secret for the X-Yamori-Signature HMAC, headers), email (host, port, secure, starttls: required, opportunistic or off; user, password, from, to, tls_ca_file), ntfy (server, topic, token), discord (webhook_url, username), telegram (token, chat_id, parse_mode: HTML or MarkdownV2, api_url), syslog (host, port, protocol: udp or tcp, facility, app_name; RFC 5424), github (repo, token, labels, api_url), file (path: JSON lines). Secret settings (webhook_url, url, token, secret, password) may instead name an environment variable: "token_env: SLACK_BOT_TOKEN". Secrets are never logged and "yamori config show" redacts them. "yamori notify test NAME" sends a sample.',
+    example:
+      'alert:\n  channels:\n    phone: { type: ntfy, topic: yamori-home-7f3a }\n    team:\n      type: slack\n      webhook_url_env: SLACK_WEBHOOK_URL\n    mail:\n      type: email\n      host: smtp.example.org\n      user: alerts@example.org\n      password_env: SMTP_PASSWORD\n      from: yamori@example.org\n      to: [me@example.org]',
+  },
+  {
+    path: 'alert.dashboard_url',
+    type: { kind: 'url', nullable: true },
+    default: () => null,
+    description:
+      'Base URL of the Yamori dashboard as people reach it (e.g. http://router.lan:8080); notifications link to {dashboard_url}/alerts/ID. Null leaves the links out.',
+    example: 'alert:\n  dashboard_url: http://router.lan:8080',
+  },
+  {
+    path: 'web.listen',
+    type: { kind: 'listen' },
+    default: () => '127.0.0.1:8080',
+    description:
+      'Address and port the dashboard and its API ("yamori web") listen on, as ADDR:PORT. The default answers only on this machine; to reach it from the network, bind the LAN address (e.g. 192.168.1.2:8080) or put it behind a reverse proxy with TLS. The --listen flag overrides it.',
+    example: 'web:\n  listen: 127.0.0.1:8080',
+  },
+  {
+    path: 'web.public_url',
+    type: { kind: 'url', nullable: true },
+    default: () => null,
+    description:
+      'The URL people open the dashboard at, when it differs from the listen address (a reverse proxy). When it starts with https://, session cookies are marked Secure; requests that change state must come from this origin.',
+    example: 'web:\n  public_url: https://yamori.home.example',
+  },
+  {
+    path: 'web.session_ttl_h',
+    type: { kind: 'integer', min: 1, max: 720 },
+    default: () => 12,
+    description:
+      'A dashboard login lasts this many hours of inactivity; sessions live in memory and end when the process stops.',
+    example: 'web:\n  session_ttl_h: 12',
+  },
+  {
+    path: 'web.login_attempts_per_min',
+    type: { kind: 'integer', min: 1, max: 1_000 },
+    default: () => 5,
+    description:
+      'Login attempts one client address may make per minute; more are refused with HTTP 429 until the minute has passed.',
+    example: 'web:\n  login_attempts_per_min: 5',
+  },
+  {
+    path: 'serve.source',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      'The flow source "yamori serve" runs: capture (live capture on capture.interface), collect (NetFlow/IPFIX/sFlow on collect.listen) or conntrack (the Linux connection table); null runs none (feeds, rules, retention, alerts and the dashboard only).',
+    example: 'serve:\n  source: capture',
+  },
+  {
+    path: 'serve.web',
+    type: { kind: 'boolean' },
+    default: () => true,
+    description: 'Serve the dashboard, /healthz and /metrics from "yamori serve" on web.listen.',
+    example: 'serve:\n  web: true',
+  },
+  {
+    path: 'serve.deliver',
+    type: { kind: 'boolean' },
+    default: () => true,
+    description:
+      'Route and send alerts to the channels of alert.channels from "yamori serve", retrying failed deliveries (alert.delivery).',
+    example: 'serve:\n  deliver: true',
+  },
+  {
+    path: 'serve.metrics_token',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      'Bearer token the Prometheus /metrics endpoint requires ("Authorization: Bearer TOKEN"); null leaves /metrics open to whoever reaches web.listen. Secret: never logged.',
+    example: 'serve:\n  metrics_token: null   # better: set YAMORI_METRICS_TOKEN in the environment',
+    env: 'YAMORI_METRICS_TOKEN',
+    secret: true,
+  },
+  {
+    path: 'retention.flows_d',
+    type: { kind: 'integer', min: 0, max: 36_500 },
+    default: () => 90,
+    description:
+      'Flows whose last packet is older than this many days are deleted by "yamori serve" (checked hourly); 0 keeps them forever. Alerts, their evidence, indicators and devices are kept. Keep it at least detect.retro_hunt_horizon_d, or indicators published late find nothing to match.',
+    example: 'retention:\n  flows_d: 90',
+  },
+  {
+    path: 'alert.enrich.geoip',
+    type: { kind: 'boolean' },
+    default: () => true,
+    description:
+      "Add the remote address's AS number, AS organisation and country to notifications, from open data installed with Yamori (no network): ip-location-db's ASN table (RouteViews, NRO, DB-IP; CC BY 4.0) and geo-whois-asn-country (NRO; CC BY 4.0). Private, reserved and home addresses are never looked up.",
+    example: 'alert:\n  enrich:\n    geoip: true',
+  },
+  {
+    path: 'alert.enrich.reverse_dns',
+    type: { kind: 'boolean' },
+    default: () => false,
+    description:
+      "Add the reverse DNS (PTR) name of the remote address. Off by default: each lookup tells your resolver, and the remote network's DNS server, which address Yamori is looking at. A PTR name is chosen by whoever holds the address, so it is a hint, not proof.",
+    example: 'alert:\n  enrich:\n    reverse_dns: true',
+  },
+  {
+    path: 'alert.enrich.dns_servers',
+    type: { kind: 'string-list' },
+    default: () => [],
+    description:
+      'Resolvers for reverse DNS, as ADDR or ADDR:PORT ("[ADDR]:PORT" for IPv6). Empty: the system\'s (/etc/resolv.conf).',
+    example: 'alert:\n  enrich:\n    dns_servers: [192.168.1.1]',
+  },
+  {
+    path: 'alert.enrich.reverse_dns_timeout_ms',
+    type: { kind: 'integer', min: 100, max: 30_000 },
+    default: () => 2_000,
+    description: 'A reverse DNS lookup with no answer by then leaves the name out.',
+    example: 'alert:\n  enrich:\n    reverse_dns_timeout_ms: 2000',
+  },
+  {
+    path: 'alert.enrich.cache_size',
+    type: { kind: 'integer', min: 1, max: 10_000_000 },
+    default: () => 10_000,
+    description:
+      'Remote addresses whose enrichment is kept in memory; past it the least recently used is dropped.',
+    example: 'alert:\n  enrich:\n    cache_size: 10000',
+  },
+  {
+    path: 'alert.enrich.cache_ttl_s',
+    type: { kind: 'integer', min: 1, max: 604_800 },
+    default: () => 3_600,
+    description:
+      'How long an enrichment (and so a reverse DNS answer) is reused before it is looked up again.',
+    example: 'alert:\n  enrich:\n    cache_ttl_s: 3600',
+  },
+  {
+    path: 'respond.block.enabled',
+    type: { kind: 'boolean' },
+    default: () => false,
+    description:
+      'Let the "block" action of alert routes and "yamori block add" put remote addresses into an nftables set on this machine (the router), whose rules drop traffic to them. Off by default. Home networks, loopback, private and reserved ranges, the resolvers of "detect.dns_resolvers" and addresses or networks in "intel.allowlist" are never blocked.',
+    example: 'respond:\n  block:\n    enabled: true',
+  },
+  {
+    path: 'respond.block.table',
+    type: { kind: 'string' },
+    default: () => 'yamori',
+    description:
+      'The nftables table Yamori owns: created on first use with the sets blocklist4 and blocklist6 and the chains forward and output. "nft delete table inet yamori" removes every block at once.',
+    example: 'respond:\n  block:\n    table: yamori',
+  },
+  {
+    path: 'respond.block.family',
+    type: { kind: 'string' },
+    default: () => 'inet',
+    description: 'nftables family of that table: inet (IPv4 and IPv6), ip (IPv4 only) or ip6 (IPv6 only).',
+    example: 'respond:\n  block:\n    family: inet',
+  },
+  {
+    path: 'respond.block.default_ttl_s',
+    type: { kind: 'integer', min: 1, max: 31_536_000 },
+    default: () => 3_600,
+    description:
+      'How long a block lasts when the route or "yamori block add --for" gives no duration; the kernel removes the address when it expires.',
+    example: 'respond:\n  block:\n    default_ttl_s: 3600',
+  },
+  {
+    path: 'respond.block.nft_path',
+    type: { kind: 'string' },
+    default: () => 'nft',
+    description:
+      'The nft binary: a name on PATH or a full path. Yamori runs it without a shell; it needs root or CAP_NET_ADMIN (apt-get install nftables; OpenWrt 22.03+ has it).',
+    example: 'respond:\n  block:\n    nft_path: /usr/sbin/nft',
   },
 ];

@@ -11,10 +11,37 @@ export type {
   DatabaseConfig,
   FlowTableConfig,
   CaptureConfig,
+  CollectConfig,
   IntelConfig,
+  DetectConfig,
+  EnrichConfig,
+  RespondConfig,
+  WebConfig,
   FeedConfig,
   AllowlistEntryConfig,
+  AlertConfig,
+  AlertRouteConfig,
+  AlertDeliveryConfig,
 } from './schema.js';
+export { createRouteEnvironment, severityRank, ROUTE_VARIABLES } from './alert-routes.js';
+export { channelForDisplay } from './alert-channels.js';
+export {
+  CHANNEL_TYPES,
+  SYSLOG_FACILITIES,
+  type ChannelType,
+  type ChannelConfig,
+  type SlackChannelConfig,
+  type WebhookChannelConfig,
+  type EmailChannelConfig,
+  type NtfyChannelConfig,
+  type DiscordChannelConfig,
+  type TelegramChannelConfig,
+  type SyslogChannelConfig,
+  type GithubChannelConfig,
+  type FileChannelConfig,
+} from './channel-config.js';
 export { loadConfig, configKeyPaths, configForDisplay, type LoadConfigOptions } from './load-config.js';
 export { CONFIG_KEYS, DEFAULT_HOME_NETWORKS, defaultDatabasePath, type ConfigKey } from './config-keys.js';
 export { parseCidr, type Cidr } from './cidr.js';
+export { parseListenAddress, type ListenAddress } from './listen-address.js';
+export { nearestName } from './nearest-name.js';

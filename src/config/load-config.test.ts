@@ -140,3 +140,30 @@ describe('loadConfig intel section', () => {
     expect(JSON.stringify(configForDisplay(config))).not.toContain('sekret');
   });
 });
+
+describe('loadConfig enrichment and block response', () => {
+  it('turns on offline geo data and leaves reverse DNS and blocking off by default', () => {
+    const config = loadConfig({ path: null, env: {} });
+    expect(config.enrich).toMatchObject({ geoip: true, reverseDns: false, dnsServers: [] });
+    expect(config.respond).toMatchObject({ enabled: false, table: 'yamori', family: 'inet', nftPath: 'nft' });
+  });
+
+  it('gives the responder the home networks, the resolvers and the allow-listed addresses to protect', () => {
+    const path = writeConfig(
+      'home_networks: [192.168.7.0/24]\ndetect:\n  dns_resolvers: [192.168.7.2]\nintel:\n  allowlist:\n    - { value: 198.51.100.0/24, reason: partner }\nalert:\n  enrich:\n    reverse_dns: true\n    dns_servers: ["127.0.0.1:5353"]\nrespond:\n  block:\n    enabled: true\n    default_ttl_s: 600\n',
+    );
+    const config = loadConfig({ path, env: {} });
+    expect(config.enrich).toMatchObject({
+      reverseDns: true,
+      dnsServers: ['127.0.0.1:5353'],
+      homeNetworks: ['192.168.7.0/24'],
+    });
+    expect(config.respond).toMatchObject({
+      enabled: true,
+      defaultTtlS: 600,
+      homeNetworks: ['192.168.7.0/24'],
+      resolvers: ['192.168.7.2'],
+      allowlist: ['198.51.100.0/24'],
+    });
+  });
+});

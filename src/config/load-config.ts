@@ -3,9 +3,12 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pai
 import { YamoriError } from '../errors/index.js';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 import { parseCidr } from './cidr.js';
+import { parseListenAddress } from './listen-address.js';
 import type { YamoriConfig } from './schema.js';
 import { nearestName } from './nearest-name.js';
 import { checkAllowlist, checkFeeds } from './structured-values.js';
+import { checkRoutes } from './alert-routes.js';
+import { channelForDisplay, checkChannels, resolveChannelSecrets } from './alert-channels.js';
 
 export interface LoadConfigOptions {
   /** Path of the YAML file; null loads defaults and environment only. */
@@ -29,6 +32,8 @@ export function loadConfig(options: LoadConfigOptions): YamoriConfig {
   for (const [path, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) values.set(path, value);
   }
+  const channels = values.get('alert.channels') as Parameters<typeof resolveChannelSecrets>[0];
+  values.set('alert.channels', resolveChannelSecrets(channels, options.env ?? {}));
   return deepFreeze(build(values));
 }
 
@@ -161,7 +166,10 @@ function readEnvironment(env: NodeJS.ProcessEnv, values: Flat): void {
       if (name === undefined) continue;
       const text = env[name];
       if (text === undefined || text === '') continue;
-      const raw = key.type.kind === 'cidr-list' ? text.split(',').map((s) => s.trim()) : text;
+      const raw =
+        key.type.kind === 'cidr-list' || key.type.kind === 'listen-list' || key.type.kind === 'string-list'
+          ? text.split(',').map((s) => s.trim())
+          : text;
       values.set(
         key.path,
         coerce(
@@ -187,6 +195,20 @@ function coerce(
       if (typeof raw === 'boolean') return raw;
       if (raw === 'true' || raw === 'false') return raw === 'true';
       throw fail('must be true or false', shown);
+    case 'channels': {
+      const checked = checkChannels(raw, key.path);
+      if (checked.ok) return checked.value;
+      throw fail(checked.problem, shown.length > 80 ? shown.slice(0, 77) + '...' : shown, checked.key);
+    }
+    case 'url':
+      if (raw === null && type.nullable) return null;
+      if (typeof raw === 'string' && /^https?:\/\/[^\s/]+\S*$/.test(raw)) return raw.replace(/\/+$/, '');
+      throw fail('must be an http:// or https:// URL' + (type.nullable ? ' or null' : ''), shown);
+    case 'routes': {
+      const checked = checkRoutes(raw, key.path);
+      if (checked.ok) return checked.value;
+      throw fail(checked.problem, checked.shown ?? shown.slice(0, 80), checked.key);
+    }
     case 'feeds':
     case 'allowlist': {
       const checked = type.kind === 'feeds' ? checkFeeds(raw, key.path) : checkAllowlist(raw, key.path);
@@ -205,6 +227,29 @@ function coerce(
         throw fail(`must be between ${type.min} and ${type.max}`, shown);
       }
       return value;
+    }
+    case 'listen':
+      if (typeof raw === 'string' && parseListenAddress(raw) !== null) return raw.trim();
+      throw fail('must be ADDR:PORT such as 127.0.0.1:8080 or [::1]:8080', shown);
+    case 'listen-list': {
+      if (!Array.isArray(raw) || raw.length === 0) {
+        throw fail('must be a non-empty list of ADDR:PORT addresses', shown);
+      }
+      return raw.map((item) => {
+        const text = String(item);
+        if (parseListenAddress(text) === null) {
+          throw fail(`has "${text}", which is not ADDR:PORT such as 0.0.0.0:2055 or [::]:4739`, shown);
+        }
+        return text;
+      });
+    }
+    case 'string-list': {
+      if (!Array.isArray(raw)) throw fail('must be a list', shown);
+      return raw.map((item) => {
+        if (typeof item !== 'string' || item.trim() === '')
+          throw fail('must hold non-empty text only', shown);
+        return item;
+      });
     }
     case 'cidr-list': {
       if (!Array.isArray(raw)) throw fail('must be a list of networks in CIDR form', shown);
@@ -245,6 +290,14 @@ function build(values: Flat): YamoriConfig {
       maxFlows: get<number>('flow.max_flows'),
       dnsNameMaxAgeS: get<number>('flow.dns_name_max_age_s'),
     },
+    collect: {
+      listen: get<string[]>('collect.listen'),
+      stitchWindowS: get<number>('collect.stitch_window_s'),
+      maxExporters: get<number>('collect.max_exporters'),
+      maxTemplatesPerExporter: get<number>('collect.max_templates_per_exporter'),
+      maxPendingFlows: get<number>('collect.max_pending_flows'),
+      receiveBufferBytes: get<number>('collect.receive_buffer_bytes'),
+    },
     intel: {
       feeds: get<YamoriConfig['intel']['feeds']>('intel.feeds'),
       allowlist: get<YamoriConfig['intel']['allowlist']>('intel.allowlist'),
@@ -255,6 +308,61 @@ function build(values: Flat): YamoriConfig {
       abusechAuthKey: get<string | null>('intel.abusech_auth_key'),
       otxApiKey: get<string | null>('intel.otx_api_key'),
       homeNetworks,
+    },
+    detect: {
+      rulesDirs: get<string[]>('detect.rules_dirs'),
+      builtinRules: get<boolean>('detect.builtin_rules'),
+      scheduleS: get<number>('detect.schedule_s'),
+      lookbackH: get<number>('detect.lookback_h'),
+      retroHuntHorizonD: get<number>('detect.retro_hunt_horizon_d'),
+      ruleTimeoutS: get<number>('detect.rule_timeout_s'),
+      maxResults: get<number>('detect.max_results'),
+      maxEvidenceRows: get<number>('detect.max_evidence_rows'),
+      suppressForH: get<number>('detect.suppress_for_h'),
+      dnsResolvers: get<string[]>('detect.dns_resolvers'),
+    },
+    alert: {
+      routes: get<YamoriConfig['alert']['routes']>('alert.routes'),
+      delivery: {
+        maxAttempts: get<number>('alert.delivery.max_attempts'),
+        timeoutS: get<number>('alert.delivery.timeout_s'),
+        backoffBaseS: get<number>('alert.delivery.backoff_base_s'),
+        backoffMaxS: get<number>('alert.delivery.backoff_max_s'),
+      },
+      channels: get<YamoriConfig['alert']['channels']>('alert.channels'),
+      dashboardUrl: get<string | null>('alert.dashboard_url'),
+    },
+    enrich: {
+      geoip: get<boolean>('alert.enrich.geoip'),
+      reverseDns: get<boolean>('alert.enrich.reverse_dns'),
+      dnsServers: get<string[]>('alert.enrich.dns_servers'),
+      reverseDnsTimeoutMs: get<number>('alert.enrich.reverse_dns_timeout_ms'),
+      cacheSize: get<number>('alert.enrich.cache_size'),
+      cacheTtlS: get<number>('alert.enrich.cache_ttl_s'),
+      homeNetworks,
+    },
+    web: {
+      listen: get<string>('web.listen'),
+      publicUrl: get<string | null>('web.public_url'),
+      sessionTtlH: get<number>('web.session_ttl_h'),
+      loginAttemptsPerMin: get<number>('web.login_attempts_per_min'),
+    },
+    serve: {
+      source: get<string | null>('serve.source'),
+      web: get<boolean>('serve.web'),
+      deliver: get<boolean>('serve.deliver'),
+      metricsToken: get<string | null>('serve.metrics_token'),
+    },
+    retention: { flowsD: get<number>('retention.flows_d') },
+    respond: {
+      enabled: get<boolean>('respond.block.enabled'),
+      table: get<string>('respond.block.table'),
+      family: get<string>('respond.block.family'),
+      defaultTtlS: get<number>('respond.block.default_ttl_s'),
+      nftPath: get<string>('respond.block.nft_path'),
+      homeNetworks,
+      resolvers: get<string[]>('detect.dns_resolvers'),
+      allowlist: get<YamoriConfig['intel']['allowlist']>('intel.allowlist').map((entry) => entry.value),
     },
     capture: {
       interface: get<string | null>('capture.interface'),
@@ -296,6 +404,12 @@ export function configForDisplay(config: YamoriConfig): Record<string, unknown> 
     'capture.tcpdump_path': config.capture.tcpdumpPath,
     'capture.drop_privileges_to': config.capture.dropPrivilegesTo,
     'capture.restart_delay_ms': config.capture.restartDelayMs,
+    'collect.listen': config.collect.listen,
+    'collect.stitch_window_s': config.collect.stitchWindowS,
+    'collect.max_exporters': config.collect.maxExporters,
+    'collect.max_templates_per_exporter': config.collect.maxTemplatesPerExporter,
+    'collect.max_pending_flows': config.collect.maxPendingFlows,
+    'collect.receive_buffer_bytes': config.collect.receiveBufferBytes,
     'intel.feeds': redactFeeds(config.intel.feeds),
     'intel.allowlist': config.intel.allowlist,
     'intel.grace_period_h': config.intel.gracePeriodH,
@@ -304,6 +418,45 @@ export function configForDisplay(config: YamoriConfig): Record<string, unknown> 
     'intel.fetch_retries': config.intel.fetchRetries,
     'intel.abusech_auth_key': config.intel.abusechAuthKey,
     'intel.otx_api_key': config.intel.otxApiKey,
+    'detect.rules_dirs': config.detect.rulesDirs,
+    'detect.builtin_rules': config.detect.builtinRules,
+    'detect.schedule_s': config.detect.scheduleS,
+    'detect.lookback_h': config.detect.lookbackH,
+    'detect.retro_hunt_horizon_d': config.detect.retroHuntHorizonD,
+    'detect.rule_timeout_s': config.detect.ruleTimeoutS,
+    'detect.max_results': config.detect.maxResults,
+    'detect.max_evidence_rows': config.detect.maxEvidenceRows,
+    'detect.suppress_for_h': config.detect.suppressForH,
+    'detect.dns_resolvers': config.detect.dnsResolvers,
+    'alert.routes': config.alert.routes.map(routeForDisplay),
+    'alert.delivery.max_attempts': config.alert.delivery.maxAttempts,
+    'alert.delivery.timeout_s': config.alert.delivery.timeoutS,
+    'alert.delivery.backoff_base_s': config.alert.delivery.backoffBaseS,
+    'alert.delivery.backoff_max_s': config.alert.delivery.backoffMaxS,
+    'alert.channels': Object.fromEntries(
+      Object.entries(config.alert.channels).map(([name, channel]) => [name, channelForDisplay(channel)]),
+    ),
+    'alert.dashboard_url': config.alert.dashboardUrl,
+    'alert.enrich.geoip': config.enrich.geoip,
+    'alert.enrich.reverse_dns': config.enrich.reverseDns,
+    'alert.enrich.dns_servers': config.enrich.dnsServers,
+    'alert.enrich.reverse_dns_timeout_ms': config.enrich.reverseDnsTimeoutMs,
+    'alert.enrich.cache_size': config.enrich.cacheSize,
+    'alert.enrich.cache_ttl_s': config.enrich.cacheTtlS,
+    'web.listen': config.web.listen,
+    'web.public_url': config.web.publicUrl,
+    'web.session_ttl_h': config.web.sessionTtlH,
+    'web.login_attempts_per_min': config.web.loginAttemptsPerMin,
+    'serve.source': config.serve.source,
+    'serve.web': config.serve.web,
+    'serve.deliver': config.serve.deliver,
+    'serve.metrics_token': config.serve.metricsToken,
+    'retention.flows_d': config.retention.flowsD,
+    'respond.block.enabled': config.respond.enabled,
+    'respond.block.table': config.respond.table,
+    'respond.block.family': config.respond.family,
+    'respond.block.default_ttl_s': config.respond.defaultTtlS,
+    'respond.block.nft_path': config.respond.nftPath,
   };
   const nested: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
@@ -325,4 +478,18 @@ function redactFeeds(feeds: YamoriConfig['intel']['feeds']): Record<string, unkn
     shown[name] = feed.authValue === undefined ? feed : { ...feed, authValue: '[redacted]' };
   }
   return shown;
+}
+
+function routeForDisplay(route: YamoriConfig['alert']['routes'][number]): Record<string, unknown> {
+  return {
+    name: route.name,
+    when: route.when,
+    notify: route.notify,
+    suppress:
+      route.suppressS === 'always' ? true : route.suppressS === null ? undefined : `${route.suppressS}s`,
+    severity: route.severity ?? undefined,
+    digest: route.digestS === null ? undefined : `${route.digestS}s`,
+    block: route.block,
+    continue: route.continue,
+  };
 }

@@ -6,7 +6,10 @@ import { parseCidr } from './cidr.js';
 import { nearestName } from './nearest-name.js';
 import type { AllowlistEntryConfig, FeedConfig } from './schema.js';
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; key: string; problem: string };
+export type Checked<T> =
+  | { ok: true; value: T }
+  /** `shown`: the offending part of the value, when it is clearer than the whole. */
+  | { ok: false; key: string; problem: string; shown?: string };
 
 const FEED_FIELDS = [
   'enabled',

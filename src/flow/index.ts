@@ -21,3 +21,10 @@ export {
   isMulticastOrBroadcast,
   type HomeNetworkMatcher,
 } from './home-network-matcher.js';
+export {
+  createFlowStitcher,
+  type FlowStitcher,
+  type FlowStitcherConfig,
+  type FlowStitcherDeps,
+  type FlowStitcherStats,
+} from './flow-stitcher.js';

@@ -79,6 +79,13 @@ export interface FlowRecord {
   alpn: string | null;
   srcTcpFlags: number;
   dstTcpFlags: number;
+  /**
+   * Flow exports: the exporter counted 1 in this many packets, and the counts above are scaled up by it.
+   * Absent (or 1) where every packet was counted: packet capture, unsampled NetFlow/IPFIX.
+   */
+  samplingRate?: number;
+  /** True when the byte and packet counts are estimates scaled up from samples (sampled NetFlow/IPFIX, sFlow). */
+  countsEstimated?: boolean;
 }
 
 /** A flow as read back from the store: the store stamps `ingestedAt` when it writes the batch. */

@@ -1,11 +1,14 @@
 /**
- * Shared record types: flows, DNS answers, devices, and time. Types and pure checks only.
+ * Shared record types: flows, DNS answers, devices, indicators, alerts and rule state, and time.
+ * Types and pure checks only.
  *
  * In: nothing. Out: the shapes every stage passes to the next.
  * A leaf: imports nothing of ours, and every folder may import it.
  */
 export * from './time.js';
 export * from './flow.js';
+export * from './one-way-flow.js';
 export * from './dns.js';
 export * from './device.js';
 export * from './indicator.js';
+export * from './alert.js';

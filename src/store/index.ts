@@ -3,8 +3,9 @@
  * One backend per engine behind the `Store` interface: DuckDB (embedded, the default) now.
  *
  * In: flow, DNS and device records from the pipelines; indicator snapshots, feed runs and the
- * allow-list from intel/; filters and SQL from readers. Out: stored rows, indicator lookups and the
- * views detection reads (`flow_logs`, `indicator_validity`, `abusech_feodo`, …).
+ * allow-list from intel/; filters and SQL from readers; rule runs from detect/ and alert/. Out: stored
+ * rows, indicator lookups and the views detection reads (`flow_logs`, `indicator_match_periods`, …);
+ * rule queries with a time limit and a row cap; rule watermarks and alerts, written together.
  * A write resolves only once its whole batch is durable; a failed batch stores nothing.
  * Called by every stage that keeps or reads data; imports config/ and the leaves.
  */
@@ -21,6 +22,9 @@ export type {
   MigrationResult,
   StoredDnsRecord,
   FeedSnapshotResult,
+  DraftBatches,
+  RawJsonText,
+  JsonTextWriter,
   FeedRun,
   FeedState,
   AllowlistEntry,
@@ -28,7 +32,36 @@ export type {
   ListingPeriod,
   IndicatorMatch,
   FeedIndicatorStats,
+  RuleQueryParams,
+  RuleQueryLimits,
+  RuleQueryResult,
+  RuleQueryShape,
+  AlertWriteResult,
+  AlertFilter,
+  DeviceRef,
+  ResolvedDevice,
+  AlertStatusChange,
+  AlertRouting,
+  DeliveryKind,
+  DeliveryState,
+  DeliveryDraft,
+  Delivery,
+  DeliveryFilter,
+  DeliveryAttempt,
 } from './store.js';
+export type {
+  OverviewRange,
+  TrafficBucket,
+  TopDevice,
+  TopRemote,
+  DashboardOverview,
+  FlowCursor,
+  FlowPageFilter,
+  FlowRow,
+  FlowPage,
+  AlertPageFilter,
+  DevicePeer,
+} from './dashboard.js';
 export {
   openDuckDbStore,
   openDuckDbStore as openStore,

@@ -8,6 +8,7 @@ import { FLOW_LOG_COLUMNS, type EpochMicros, type FlowRecord } from '../records/
 import { describeFeedStoreContract } from './feed-store.contract.js';
 import { describeIndicatorMatchContract } from './indicator-match.contract.js';
 import { describeIndicatorContract } from './indicator-store.contract.js';
+import { describeRuleStoreContract } from './rule-store.contract.js';
 import type { FlowFilter, Store } from './store.js';
 import { buildDeviceObservation, buildDnsRecord, buildFlow, TEST_EPOCH } from './testing.js';
 
@@ -110,6 +111,29 @@ export function describeStoreContract(backend: string, open: OpenStore): void {
         expect(listed[99]!.id).toBe('f020');
         expect((await store.listFlows({ limit: 3 })).map((f) => f.id)).toEqual(['f119', 'f118', 'f117']);
         expect(await store.countFlows()).toBe(120);
+      });
+
+      it('prunes flows that ended before the horizon and keeps the rest, devices and DNS', async () => {
+        await store.writeFlows([
+          buildFlow({ id: 'old', firstSeenAt: TEST_EPOCH, lastSeenAt: TEST_EPOCH + 10 * SECOND }),
+          buildFlow({ id: 'spans', firstSeenAt: TEST_EPOCH, lastSeenAt: TEST_EPOCH + 100 * SECOND }),
+          buildFlow({
+            id: 'new',
+            firstSeenAt: TEST_EPOCH + 200 * SECOND,
+            lastSeenAt: TEST_EPOCH + 201 * SECOND,
+          }),
+        ]);
+        await store.writeDns([buildDnsRecord()]);
+        await store.observeDevices([buildDeviceObservation()]);
+        const dnsBefore = (await store.listDns()).length;
+        const devicesBefore = (await store.listDevices()).length;
+        expect(await store.pruneFlows(TEST_EPOCH + 50 * SECOND)).toBe(1);
+        expect((await store.listFlows()).map((f) => f.id).sort()).toEqual(['new', 'spans']);
+        expect(await store.pruneFlows(TEST_EPOCH + 50 * SECOND)).toBe(0);
+        expect((await store.listDns()).length).toBe(dnsBefore);
+        expect((await store.listDevices()).length).toBe(devicesBefore);
+        expect(await store.pruneFlows(TEST_EPOCH + 1_000 * SECOND)).toBe(2);
+        expect(await store.countFlows()).toBe(0);
       });
 
       describe('filters', () => {
@@ -491,6 +515,7 @@ export function describeStoreContract(backend: string, open: OpenStore): void {
   describeIndicatorContract(backend, open);
   describeIndicatorMatchContract(backend, open);
   describeFeedStoreContract(backend, open);
+  describeRuleStoreContract(backend, open);
 }
 
 function sortById<T extends { id: string }>(flows: T[]): T[] {

@@ -1,4 +1,8 @@
 import type {
+  Alert,
+  AlertSeverity,
+  AlertStatus,
+  AlertWrite,
   Device,
   DeviceObservation,
   DnsRecord,
@@ -8,8 +12,18 @@ import type {
   Indicator,
   IndicatorDraft,
   IndicatorType,
+  RuleState,
+  RuleStateUpdate,
   StoredFlow,
 } from '../records/index.js';
+import type {
+  AlertPageFilter,
+  DashboardOverview,
+  DevicePeer,
+  FlowPage,
+  FlowPageFilter,
+  OverviewRange,
+} from './dashboard.js';
 
 /**
  * Which flows to read. Every field narrows the result; none given means the newest flows.
@@ -132,6 +146,11 @@ export interface Store {
   listFlows(filter?: FlowFilter): Promise<StoredFlow[]>;
   /** How many flows match, ignoring `limit`. */
   countFlows(filter?: FlowFilter): Promise<number>;
+  /**
+   * Retention: deletes flows whose `last_seen_at` is before `before` and returns how many went.
+   * Alerts (with their evidence rows), indicators and devices are kept.
+   */
+  pruneFlows(before: EpochMicros): Promise<number>;
   listDevices(filter?: DeviceFilter): Promise<Device[]>;
   listDns(filter?: DnsFilter): Promise<StoredDnsRecord[]>;
   /**
@@ -146,8 +165,10 @@ export interface Store {
   info(): Promise<DbInfo>;
   /**
    * Makes the stored indicators of `feed` match one fetched document, in one transaction (a failure,
-   * STORE_WRITE_FAILED, leaves the previous state whole). Drafts are deduplicated by `indicatorKey`,
-   * the last one winning. New keys are added; listed keys get `lastListedAt = run.startedAt` and are
+   * STORE_WRITE_FAILED, leaves the previous state whole; an error thrown while reading `drafts`
+   * batches is rethrown as it is, after the same rollback). An array of drafts is deduplicated by
+   * `indicatorKey`, the last one winning; batches (DraftBatches) must not repeat a key, and a repeat
+   * fails the snapshot. New keys are added; listed keys get `lastListedAt = run.startedAt` and are
    * `updated` when a source field (threat, family, confidence, tags, reference, source first/last seen,
    * validity, revoked, raw) changed; keys that had left the feed are reactivated with a new listing
    * period. A revoked draft retires its indicator (counted as removed). Only when `run.complete` are
@@ -155,13 +176,13 @@ export interface Store {
    * (TAXII, OTX, MISP) pass false and retire through revoked and valid_until. `run.state`, when
    * given, is saved as the feed's state in the same transaction, so a cursor never runs ahead of
    * the indicators it covers. An empty text field is stored as null; confidence is rounded and must
-   * lie in 0–100, a port must be an integer, and raw must be JSON-serialisable, or the whole snapshot
-   * fails. The same drafts as the feed's previous snapshot cost one UPDATE (feeds whose banner time
-   * changes while their entries do not).
+   * lie in 0–100, a port must be an integer, and raw must be JSON-serialisable (see RawJsonText), or
+   * the whole snapshot fails. Memory stays bounded by a slice of drafts, not the whole snapshot, when
+   * they come as batches.
    */
   applyFeedSnapshot(
     feed: string,
-    drafts: readonly IndicatorDraft[],
+    drafts: readonly IndicatorDraft[] | DraftBatches,
     run: { startedAt: EpochMicros; complete: boolean; state?: FeedState },
   ): Promise<FeedSnapshotResult>;
   /** Records one fetch of a feed, successful or not. */
@@ -182,6 +203,12 @@ export interface Store {
    */
   setIndicatorGracePeriod(hours: number): Promise<void>;
   /**
+   * Replaces every setting whose key starts with `prefix` by `values` (whose keys must all start with
+   * it), in one transaction, so SQL sees either the old set or the new. Rules read these from the
+   * `settings` table: `intel.domain_match.<feed>` (intel/), `detect.dns_resolvers` (detect/).
+   */
+  replaceSettings(prefix: string, values: Readonly<Record<string, string>>): Promise<void>;
+  /**
    * Every indicator (any feed, listed or not, at most 1000) that matches `value`: an address (equal,
    * or inside a network indicator), a network (overlapping), a domain (it or a parent domain), a URL
    * (exactly, and its host as a domain or address), anything else (hash, JA3, certificate SHA1, ASN,
@@ -194,6 +221,83 @@ export interface Store {
   countIndicators(filter?: IndicatorFilter): Promise<number>;
   /** Per feed: listed and retired indicators, and the listed ones by type. Ordered by feed name. */
   indicatorStats(): Promise<FeedIndicatorStats[]>;
+  /**
+   * The instant detection may treat as "now": waits for the writes already queued, then reads the
+   * store clock. Every row stamped before it is committed, and every later write is stamped at or after
+   * it, so a window ending here never misses a row that commits late.
+   */
+  currentIngestTime(): Promise<EpochMicros>;
+  /**
+   * Runs one rule query: a single read-only SELECT whose `$name` parameters are all instants given in
+   * `params` (bound as TIMESTAMPTZ). Returns at most `limits.maxRows` rows, with `truncated` set when
+   * there were more. Stops the query past `limits.timeoutMs` (QUERY_TIMEOUT). Throws QUERY_INVALID,
+   * QUERY_NOT_READ_ONLY or QUERY_MULTIPLE_STATEMENTS as `query()` does, and QUERY_INVALID for a
+   * parameter missing from `params`.
+   */
+  runRuleQuery(sql: string, params: RuleQueryParams, limits: RuleQueryLimits): Promise<RuleQueryResult>;
+  /**
+   * What a rule query needs and returns, found without reading data: its parameter names, the tables
+   * and views it reads, the table functions it calls, and its result columns (from a run with every
+   * parameter bound to `probeAt` and no rows). Throws like `runRuleQuery`.
+   */
+  describeRuleQuery(sql: string, probeAt: EpochMicros): Promise<RuleQueryShape>;
+  /** Every rule's stored state, by rule id. */
+  listRuleStates(): Promise<RuleState[]>;
+  /** Records a run that failed: status, error and duration; the watermarks stay where they were. */
+  recordRuleFailure(update: RuleStateUpdate): Promise<void>;
+  /**
+   * Writes a run's alerts and moves its watermarks in ONE transaction, so a crash repeats the window
+   * without duplicating alerts. A write whose rule and dedup key match an alert that is not closed and
+   * whose seen times lie within `suppressForUs` of the write's is merged into it (count added, seen
+   * times widened, evidence and provenance appended up to `maxEvidenceRows`, indicators united);
+   * otherwise it becomes a new open alert. Writes with the same key in one call merge in order.
+   */
+  commitRuleRun(alerts: readonly AlertWrite[], state: RuleStateUpdate): Promise<AlertWriteResult>;
+  /** Alerts, most recently seen first; 100 when `limit` is left out. */
+  listAlerts(filter?: AlertFilter): Promise<Alert[]>;
+  /**
+   * The device behind each reference, by MAC, else by the device that most recently had the address:
+   * its MAC (null when unknown) and name (hostname, else vendor; null when the device is unknown).
+   */
+  resolveDevices(refs: readonly DeviceRef[]): Promise<ResolvedDevice[]>;
+  /** Alerts written outside a rule run (feed health), merged into repeats as `commitRuleRun` does. */
+  writeAlerts(alerts: readonly AlertWrite[]): Promise<AlertWriteResult>;
+  /** One alert by id; null when there is none. */
+  getAlert(id: string): Promise<Alert | null>;
+  /**
+   * Moves an alert from `change.from` to `change.to` and records the change with its comment; false
+   * (nothing written) when the alert is no longer in `change.from`.
+   */
+  changeAlertStatus(change: AlertStatusChange): Promise<boolean>;
+  /** Status changes of an alert, oldest first. */
+  listAlertEvents(alertId: string): Promise<AlertStatusChange[]>;
+  /** Alerts no routing decision was stored for yet, oldest first; 100 when `limit` is left out. */
+  listUnroutedAlerts(limit?: number): Promise<Alert[]>;
+  /**
+   * Stores routing decisions and the deliveries they make in ONE transaction (the outbox): nothing is
+   * sent before this resolves, and an alert whose decision is stored is never routed again. A draft
+   * whose key already exists is left as it is, except a digest that was not yet attempted, which gains
+   * the draft's alerts.
+   */
+  recordRouting(routings: readonly AlertRouting[], deliveries: readonly DeliveryDraft[]): Promise<void>;
+  /** The stored routing decisions of these alerts. */
+  listAlertRoutings(alertIds: readonly string[]): Promise<AlertRouting[]>;
+  /** Which of `keys` had a notified alert routed at or after `since` (route `suppress: DURATION`). */
+  notifiedThrottleKeys(keys: readonly string[], since: EpochMicros): Promise<string[]>;
+  /** Deliveries, oldest first; 100 when `limit` is left out. */
+  listDeliveries(filter?: DeliveryFilter): Promise<Delivery[]>;
+  /** Stores the outcome of one attempt. */
+  recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void>;
+  /** The dashboard's figures over a range: traffic per bucket, top devices and remotes, alert counts. */
+  dashboardOverview(range: OverviewRange): Promise<DashboardOverview>;
+  /** One page of flows, newest first, starting after `filter.before`: keyset paging, no OFFSET. */
+  pageFlows(filter: FlowPageFilter): Promise<FlowPage>;
+  /** Alerts with the dashboard's filters (device, text), most recently seen first. */
+  pageAlerts(filter: AlertPageFilter): Promise<Alert[]>;
+  /** The remote hosts a device (MAC, address or hostname) talked to, most bytes first. */
+  devicePeers(device: string, options?: { since?: EpochMicros; limit?: number }): Promise<DevicePeer[]>;
+  /** Settings whose key starts with `prefix` (written with `replaceSettings`), by key. */
+  readSettings(prefix: string): Promise<Record<string, string>>;
   /** Folds the write-ahead log into the database file. */
   checkpoint(): Promise<void>;
   /** Waits for pending writes, then releases the database. Later calls fail. */
@@ -203,6 +307,36 @@ export interface Store {
 /** A DNS answer as read back from the store. */
 export interface StoredDnsRecord extends DnsRecord {
   ingestedAt: EpochMicros;
+}
+
+/**
+ * The drafts of one snapshot handed over batch by batch as a parser makes them
+ * (FeedParser.parseBatches), so a feed of a million entries is never held whole. The store reads
+ * `batches` once, in order, and may keep a batch's drafts only until it asks for the next batch.
+ * Each indicatorKey may appear once in the whole snapshot.
+ */
+export interface DraftBatches {
+  batches: Iterable<readonly IndicatorDraft[]>;
+}
+
+/**
+ * A draft's `raw` may write its own JSON: the store then takes the pieces `writeJSON` hands to `out`,
+ * in order, instead of calling JSON.stringify(raw), which builds the whole object and its text first.
+ * The pieces joined must be exactly what JSON.stringify(raw) returns (CSV rows do this, and a million
+ * of them load seconds sooner).
+ */
+export interface RawJsonText {
+  writeJSON(out: JsonTextWriter): void;
+}
+
+/** Where RawJsonText writes its JSON, piece by piece. */
+export interface JsonTextWriter {
+  /** JSON text, written as it is. */
+  text(json: string): void;
+  /** JSON text already encoded as UTF-8 (a key encoded once per document), written as it is. */
+  utf8(json: Uint8Array): void;
+  /** `value` as a JSON string: exactly what JSON.stringify(value) returns. */
+  string(value: string): void;
 }
 
 /** What one `applyFeedSnapshot` changed. */
@@ -297,4 +431,129 @@ export interface FeedIndicatorStats {
   byType: Partial<Record<IndicatorType, number>>;
   /** When the feed last listed anything. */
   lastListedAt: EpochMicros;
+}
+
+/** Instants bound to a rule query's `$name` parameters. */
+export type RuleQueryParams = Readonly<Record<string, EpochMicros>>;
+
+export interface RuleQueryLimits {
+  timeoutMs: number;
+  maxRows: number;
+}
+
+/** Rows as JSON values, like `QueryResult` (instants as ISO 8601 text with microseconds). */
+export interface RuleQueryResult extends QueryResult {
+  /** The query returned more than `maxRows` rows; the rest were not read. */
+  truncated: boolean;
+}
+
+export interface RuleQueryShape {
+  /** `$name` parameters, in order of first use. */
+  parameters: string[];
+  /** Tables and views read (common table expressions left out), lowercase. */
+  relations: string[];
+  /** Table functions and table macros called, lowercase. */
+  tableFunctions: string[];
+  columns: QueryColumn[];
+}
+
+/** What `commitRuleRun` did. */
+export interface AlertWriteResult {
+  created: number;
+  updated: number;
+}
+
+/** Which alerts to read. Every field narrows the result. */
+export interface AlertFilter {
+  status?: AlertStatus;
+  ruleId?: string;
+  /** Alerts last seen at or after this instant. */
+  since?: EpochMicros;
+  /** This severity or worse. */
+  minSeverity?: AlertSeverity;
+  /** At most this many; 100 when left out. */
+  limit?: number;
+}
+
+export interface DeviceRef {
+  mac: string | null;
+  addr: string | null;
+}
+
+export interface ResolvedDevice {
+  mac: string | null;
+  name: string | null;
+}
+
+/** A change of an alert's status by a person (`yamori alerts ack|close|reopen`). */
+export interface AlertStatusChange {
+  alertId: string;
+  from: AlertStatus;
+  to: AlertStatus;
+  at: EpochMicros;
+  comment: string | null;
+}
+
+/** What the routing policy decided for one alert, kept in `alert_routing`. */
+export interface AlertRouting {
+  alertId: string;
+  routedAt: EpochMicros;
+  /** Names of the routes that matched, in order. */
+  routes: string[];
+  /** Severity after the routes' raise/lower. */
+  severity: AlertSeverity;
+  /** Channels sent to at once (after suppression). */
+  notified: string[];
+  /** Channels that get it in a digest. */
+  digested: string[];
+  suppressed: boolean;
+  blocked: boolean;
+  /** Rule, device and remote, for `suppress: DURATION`; null when no route throttles. */
+  throttleKey: string | null;
+}
+
+export type DeliveryKind = 'alert' | 'digest' | 'feed-health';
+/** `failed`: the last attempt failed and another is due at `nextAttemptAt`; `given-up`: no more attempts. */
+export type DeliveryState = 'pending' | 'failed' | 'sent' | 'given-up';
+
+/** A delivery to add to the outbox. */
+export interface DeliveryDraft {
+  /** Idempotency key; unique. */
+  key: string;
+  kind: DeliveryKind;
+  channel: string;
+  route: string | null;
+  alertIds: string[];
+  /** First attempt (a digest: the end of its period). */
+  nextAttemptAt: EpochMicros;
+  createdAt: EpochMicros;
+}
+
+/** One (alert or digest, channel) of the outbox. */
+export interface Delivery extends Omit<DeliveryDraft, 'nextAttemptAt'> {
+  state: DeliveryState;
+  attempts: number;
+  /** Null once sent or given up. */
+  nextAttemptAt: EpochMicros | null;
+  lastError: string | null;
+  updatedAt: EpochMicros;
+  sentAt: EpochMicros | null;
+}
+
+export interface DeliveryFilter {
+  /** Deliveries carrying this alert. */
+  alertId?: string;
+  /** Due: pending or failed, with the next attempt at or before this instant. */
+  dueAt?: EpochMicros;
+  states?: readonly DeliveryState[];
+  limit?: number;
+}
+
+export interface DeliveryAttempt {
+  key: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: EpochMicros | null;
+  lastError: string | null;
+  at: EpochMicros;
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WebConfig } from '../config/index.js';
@@ -36,6 +37,12 @@ export interface WebServerDeps {
   /** Where app.js and app.css are; default: built beside the server, else bundled at start. */
   assetsDir?: string;
   version: string;
+  /** `yamori serve`: the stages' health for /healthz (HTTP 503 when not healthy); absent: always ok. */
+  health?: () => Promise<{ healthy: boolean } & Record<string, unknown>>;
+  /** `yamori serve`: Prometheus text for /metrics; absent: /metrics is not served. */
+  metrics?: () => Promise<string>;
+  /** Bearer token /metrics requires (serve.metrics_token); null or absent: none. */
+  metricsToken?: string | null;
 }
 
 export interface WebServer {
@@ -191,7 +198,30 @@ export function createWebServer(config: WebConfig, deps: WebServerDeps): WebServ
         throw new YamoriError('WEB_NOT_FOUND', { what: 'page', id: `${method} ${path}` });
       }
       if (path === '/healthz') {
-        sendJson(response, 200, { status: 'ok', version: deps.version });
+        if (deps.health === undefined) {
+          sendJson(response, 200, { status: 'ok', version: deps.version });
+          return;
+        }
+        const health = await deps.health();
+        sendJson(response, health.healthy ? 200 : 503, {
+          ...health,
+          status: health.healthy ? 'ok' : 'unhealthy',
+          version: deps.version,
+        });
+        return;
+      }
+      if (path === '/metrics' && deps.metrics !== undefined) {
+        const token = deps.metricsToken ?? null;
+        if (token !== null && !bearerMatches(request.headers.authorization, token)) {
+          throw new YamoriError('WEB_UNAUTHENTICATED');
+        }
+        const text = await deps.metrics();
+        response.writeHead(200, {
+          ...SECURITY_HEADERS,
+          'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+          'Cache-Control': 'no-store',
+        });
+        response.end(method === 'HEAD' ? undefined : text);
         return;
       }
       const asset = path.startsWith('/assets/') ? assets.get(path.slice('/assets/'.length)) : undefined;
@@ -268,6 +298,14 @@ export function createWebServer(config: WebConfig, deps: WebServerDeps): WebServ
       });
     },
   };
+}
+
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const presented = authorization === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  if (presented === undefined) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
 }
 
 function isSameHost(origin: string, host: string | undefined): boolean {

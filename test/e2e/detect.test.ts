@@ -232,7 +232,7 @@ describe.skipIf(!existsSync(CAPTURE))('yamori rules run and alerts list (needs .
       error: { code: 'RULE_QUERY_FAILED' },
     });
     expect(reports.get('test-broken-sql')?.error?.message).toContain('no_such_column');
-    expect(reports.get('test-slow-query')).toMatchObject({
+    expect(reports.get('test-slow-query'), JSON.stringify(reports.get('test-slow-query'))).toMatchObject({
       status: 'failed',
       error: { code: 'RULE_TIMEOUT' },
     });
@@ -246,7 +246,7 @@ describe.skipIf(!existsSync(CAPTURE))('yamori rules run and alerts list (needs .
     expect(reports.get(RULE)).toMatchObject({ status: 'ok' });
 
     const text = await yamori('rules', 'run', '--rules-dir', join(dir, 'my-rules'), 'test-slow-query');
-    expect(text.stdout).toMatch(
+    expect(text.stdout, describeRun(text)).toMatch(
       /^test-slow-query: failed after \d+ ms: error RULE_TIMEOUT: Rule test-slow-query ran longer than 500 ms/m,
     );
     expect(text.stdout).toContain('hint: ');

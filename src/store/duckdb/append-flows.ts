@@ -57,6 +57,9 @@ export function appendFlows(
     appender.appendTimestamp(ingested);
     appendAddressNumber(appender, f.srcAddr);
     appendAddressNumber(appender, f.dstAddr);
+    // Migration 4: flow exports' sampling; a capture counts every packet.
+    appender.appendUInteger(f.samplingRate ?? 1);
+    appender.appendBoolean(f.countsEstimated ?? false);
     appender.endRow();
   }
 }

@@ -1,9 +1,11 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, TIMESTAMPTZ, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { StoreConfig } from '../../config/index.js';
 import { isYamoriError, YamoriError } from '../../errors/index.js';
 import type {
+  Alert,
+  AlertWrite,
   Device,
   DeviceObservation,
   DnsRecord,
@@ -11,14 +13,26 @@ import type {
   FlowRecord,
   Indicator,
   IndicatorDraft,
+  RuleState,
+  RuleStateUpdate,
   StoredFlow,
 } from '../../records/index.js';
 import { loadOuiVendorLookup } from '../oui-vendor.js';
 import type {
+  AlertFilter,
+  AlertRouting,
+  AlertStatusChange,
+  AlertWriteResult,
   AllowlistEntry,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryDraft,
+  DeliveryFilter,
   DbInfo,
   DeviceFilter,
+  DeviceRef,
   DnsFilter,
+  DraftBatches,
   FeedIndicatorStats,
   FeedRun,
   FeedSnapshotResult,
@@ -29,23 +43,59 @@ import type {
   MigrationResult,
   QueryParam,
   QueryResult,
+  ResolvedDevice,
+  RuleQueryLimits,
+  RuleQueryParams,
+  RuleQueryResult,
+  RuleQueryShape,
   Store,
   StoredDnsRecord,
 } from '../store.js';
+import { readAlerts, resolveDevices, writeAlerts } from './alerts.js';
+import {
+  changeStatus,
+  insertRouting,
+  readAlertById,
+  readAlertEvents,
+  readDeliveries,
+  readNotifiedThrottleKeys,
+  readRoutings,
+  readUnroutedAlerts,
+  updateDelivery,
+} from './outbox.js';
 import { appendDns } from './append-dns.js';
 import { appendFlows } from './append-flows.js';
+import type {
+  AlertPageFilter,
+  DashboardOverview,
+  DevicePeer,
+  FlowPage,
+  FlowPageFilter,
+  OverviewRange,
+} from '../dashboard.js';
+import {
+  readAlertPage,
+  readDevicePeers,
+  readFlowPage,
+  readOverview,
+  readSettings,
+} from './dashboard-queries.js';
 import { readDbInfo } from './db-info.js';
 import { readDevices } from './device-reader.js';
 import { readDns } from './dns-reader.js';
-import { errorMessage } from './duckdb-values.js';
+import { errorMessage, timestampTz } from './duckdb-values.js';
 import { insertFeedRun, readFeedRuns, readFeedState, saveFeedState } from './feed-runs.js';
 import { countFlows, readFlows } from './flow-reader.js';
 import { replaceAllowlist, saveGracePeriod } from './indicator-allowlist.js';
+import { replaceSettings } from './replace-settings.js';
 import { countIndicators, lookupIndicators, readIndicators, readIndicatorStats } from './indicator-reader.js';
 import { applyIndicatorSnapshot } from './indicator-snapshot.js';
 import { mergeDevices } from './merge-devices.js';
 import { runMigrations } from './migrations.js';
 import { runReadOnlyQuery } from './read-only-query.js';
+import { describeRuleQuery, runRuleQuery } from './rule-query.js';
+import { readRuleStates, saveRuleState } from './rule-state.js';
+import { SnapshotDrafts } from './snapshot-drafts.js';
 
 export interface DuckDbStoreDeps {
   /** The clock stamped on `ingested_at` and `schema_migrations.applied_at`. */
@@ -139,6 +189,7 @@ class DuckDbStore implements Store {
   private writes: Promise<unknown> = Promise.resolve();
   private reads: Promise<unknown> = Promise.resolve();
   private readonly queries = new Set<Promise<QueryResult>>();
+  private readonly pending = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly parts: Parts) {}
@@ -183,6 +234,17 @@ class DuckDbStore implements Store {
     return this.read(() => countFlows(this.parts.reader, filter));
   }
 
+  async pruneFlows(before: EpochMicros): Promise<number> {
+    return this.writeBatch('the pruning of old flows', null, async () => {
+      const result = await this.parts.writer.run(
+        'DELETE FROM flows WHERE last_seen_at < $before',
+        { before: timestampTz(before) },
+        { before: TIMESTAMPTZ },
+      );
+      return result.rowsChanged;
+    });
+  }
+
   async listDevices(filter: DeviceFilter = {}): Promise<Device[]> {
     return this.read(() => readDevices(this.parts.reader, filter));
   }
@@ -193,12 +255,19 @@ class DuckDbStore implements Store {
 
   async applyFeedSnapshot(
     feed: string,
-    drafts: readonly IndicatorDraft[],
+    drafts: readonly IndicatorDraft[] | DraftBatches,
     run: { startedAt: EpochMicros; complete: boolean; state?: FeedState },
   ): Promise<FeedSnapshotResult> {
-    return this.writeBatch(`a snapshot of ${drafts.length} indicators of feed "${feed}"`, null, () =>
-      applyIndicatorSnapshot(this.parts.writer, feed, drafts, run),
-    );
+    const source = new SnapshotDrafts(drafts);
+    try {
+      return await this.writeBatch(`a snapshot of ${source.description} of feed "${feed}"`, null, () =>
+        applyIndicatorSnapshot(this.parts.writer, feed, source, run),
+      );
+    } catch (error) {
+      // What the batches threw (a parser's FEED_PARSE_FAILED) is the caller's error, not the store's.
+      if (source.failure !== null) throw source.failure.error;
+      throw error;
+    }
   }
 
   async recordFeedRun(run: FeedRun): Promise<void> {
@@ -228,6 +297,12 @@ class DuckDbStore implements Store {
   async setIndicatorGracePeriod(hours: number): Promise<void> {
     await this.writeBatch('the indicator grace period', null, () =>
       saveGracePeriod(this.parts.writer, hours),
+    );
+  }
+
+  async replaceSettings(prefix: string, values: Readonly<Record<string, string>>): Promise<void> {
+    await this.writeBatch(`the settings under "${prefix}"`, null, () =>
+      replaceSettings(this.parts.writer, prefix, values),
     );
   }
 
@@ -262,8 +337,122 @@ class DuckDbStore implements Store {
     }
   }
 
+  async currentIngestTime(): Promise<EpochMicros> {
+    return this.write(() => Promise.resolve(this.parts.now()));
+  }
+
+  async runRuleQuery(
+    sql: string,
+    params: RuleQueryParams,
+    limits: RuleQueryLimits,
+  ): Promise<RuleQueryResult> {
+    return this.track(() => runRuleQuery(this.parts.instance, sql, params, limits));
+  }
+
+  async describeRuleQuery(sql: string, probeAt: EpochMicros): Promise<RuleQueryShape> {
+    return this.track(() => describeRuleQuery(this.parts.instance, sql, probeAt));
+  }
+
+  async listRuleStates(): Promise<RuleState[]> {
+    return this.read(() => readRuleStates(this.parts.reader));
+  }
+
+  async recordRuleFailure(update: RuleStateUpdate): Promise<void> {
+    await this.writeBatch(`the state of rule "${update.ruleId}"`, null, () =>
+      saveRuleState(this.parts.writer, { ...update, flowWatermark: null, indicatorWatermark: null }),
+    );
+  }
+
+  async commitRuleRun(alerts: readonly AlertWrite[], state: RuleStateUpdate): Promise<AlertWriteResult> {
+    return this.writeBatch(`${alerts.length} alerts of rule "${state.ruleId}"`, null, async () => {
+      const result = await writeAlerts(this.parts.writer, alerts, state.runAt);
+      await saveRuleState(this.parts.writer, state);
+      return result;
+    });
+  }
+
+  async listAlerts(filter: AlertFilter = {}): Promise<Alert[]> {
+    return this.read(() => readAlerts(this.parts.reader, filter));
+  }
+
+  async resolveDevices(refs: readonly DeviceRef[]): Promise<ResolvedDevice[]> {
+    return this.read(() => resolveDevices(this.parts.reader, refs));
+  }
+
+  async writeAlerts(alerts: readonly AlertWrite[]): Promise<AlertWriteResult> {
+    return this.writeBatch(`${alerts.length} alerts`, null, () =>
+      writeAlerts(this.parts.writer, alerts, this.parts.now()),
+    );
+  }
+
+  async getAlert(id: string): Promise<Alert | null> {
+    return this.read(() => readAlertById(this.parts.reader, id));
+  }
+
+  async changeAlertStatus(change: AlertStatusChange): Promise<boolean> {
+    return this.writeBatch(`the status of alert ${change.alertId}`, null, () =>
+      changeStatus(this.parts.writer, change),
+    );
+  }
+
+  async listAlertEvents(alertId: string): Promise<AlertStatusChange[]> {
+    return this.read(() => readAlertEvents(this.parts.reader, alertId));
+  }
+
+  async listUnroutedAlerts(limit?: number): Promise<Alert[]> {
+    return this.read(() => readUnroutedAlerts(this.parts.reader, limit));
+  }
+
+  async recordRouting(
+    routings: readonly AlertRouting[],
+    deliveries: readonly DeliveryDraft[],
+  ): Promise<void> {
+    await this.writeBatch(`the routing of ${routings.length} alerts`, null, () =>
+      insertRouting(this.parts.writer, routings, deliveries),
+    );
+  }
+
+  async listAlertRoutings(alertIds: readonly string[]): Promise<AlertRouting[]> {
+    return this.read(() => readRoutings(this.parts.reader, alertIds));
+  }
+
+  async notifiedThrottleKeys(keys: readonly string[], since: EpochMicros): Promise<string[]> {
+    return this.read(() => readNotifiedThrottleKeys(this.parts.reader, keys, since));
+  }
+
+  async listDeliveries(filter: DeliveryFilter = {}): Promise<Delivery[]> {
+    return this.read(() => readDeliveries(this.parts.reader, filter));
+  }
+
+  async recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void> {
+    await this.writeBatch(`delivery ${attempt.key}`, null, () => updateDelivery(this.parts.writer, attempt));
+  }
+
   async info(): Promise<DbInfo> {
     return this.read(() => readDbInfo(this.parts.reader, this.parts.path, this.parts.key, statSize));
+  }
+
+  async dashboardOverview(range: OverviewRange): Promise<DashboardOverview> {
+    return this.read(() => readOverview(this.parts.reader, range));
+  }
+
+  async pageFlows(filter: FlowPageFilter): Promise<FlowPage> {
+    return this.read(() => readFlowPage(this.parts.reader, filter));
+  }
+
+  async pageAlerts(filter: AlertPageFilter): Promise<Alert[]> {
+    return this.read(() => readAlertPage(this.parts.reader, filter));
+  }
+
+  async devicePeers(
+    device: string,
+    options: { since?: EpochMicros; limit?: number } = {},
+  ): Promise<DevicePeer[]> {
+    return this.read(() => readDevicePeers(this.parts.reader, device, options));
+  }
+
+  async readSettings(prefix: string): Promise<Record<string, string>> {
+    return this.read(() => readSettings(this.parts.reader, prefix));
   }
 
   async checkpoint(): Promise<void> {
@@ -273,7 +462,7 @@ class DuckDbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([this.writes, this.reads, ...this.queries]);
+    await Promise.allSettled([this.writes, this.reads, ...this.queries, ...this.pending]);
     const { instance, writer, reader, flowAppender, dnsAppender, key } = this.parts;
     try {
       flowAppender.closeSync();
@@ -312,6 +501,22 @@ class DuckDbStore implements Store {
         throw new YamoriError('STORE_WRITE_FAILED', { what, path, detail: errorMessage(cause) }, { cause });
       }
     });
+  }
+
+  /** Keeps a query on its own connection in `queries`, so close() waits for it. */
+  private async track<T>(start: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const running = start();
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(settled);
+    try {
+      return await running;
+    } finally {
+      this.pending.delete(settled);
+    }
   }
 
   private write<T>(task: () => Promise<T>): Promise<T> {

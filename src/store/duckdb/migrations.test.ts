@@ -39,7 +39,11 @@ describe('runMigrations', () => {
     });
     expect(await readSchemaVersion(connection)).toBe(SCHEMA_VERSION);
     expect(await tableNames()).toEqual([
+      'alert_events',
+      'alert_routing',
+      'alerts',
       'allowlist',
+      'deliveries',
       'device_addresses',
       'device_services',
       'devices',
@@ -50,6 +54,7 @@ describe('runMigrations', () => {
       'flows',
       'indicator_listings',
       'indicators',
+      'rule_state',
       'schema_migrations',
       'settings',
     ]);

@@ -297,6 +297,136 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE starts_with(source, 'spamhaus') AND type IN ('cidr', 'ipv4', 'ipv6') AND removed_at IS NULL`,
     ],
   },
+  {
+    version: 3,
+    name: 'detection: rule state and watermarks, alerts, indicator match periods and device names',
+    steps: [
+      // One row per rule that ever ran. flow_watermark: every flow and DNS answer ingested before it
+      // was checked; indicator_watermark: every indicator listed before it was checked against stored
+      // history (retro-hunt). Both move only in the transaction that writes the run's alerts.
+      `CREATE TABLE rule_state (
+        rule_id VARCHAR PRIMARY KEY,
+        rule_version VARCHAR,
+        flow_watermark TIMESTAMPTZ,
+        indicator_watermark TIMESTAMPTZ,
+        last_run_at TIMESTAMPTZ,
+        last_status VARCHAR,
+        last_error_code VARCHAR,
+        last_error VARCHAR,
+        last_duration_ms DOUBLE,
+        last_rows BIGINT,
+        last_success_at TIMESTAMPTZ
+      )`,
+      // No primary key: a repeat updates list and JSON columns, which DuckDB does as delete and insert,
+      // and an index on id would then refuse the second update of one row in a transaction. The store
+      // generates ids (UUIDs) and finds a repeat by (rule_id, dedup_key), which alerts are few enough to scan.
+      `CREATE TABLE alerts (
+        id UUID NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        rule_version VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        dedup_key VARCHAR NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        count BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        device_mac VARCHAR,
+        device_name VARCHAR,
+        remote_addr VARCHAR,
+        indicator_ids VARCHAR[] NOT NULL,
+        indicator_sources VARCHAR[] NOT NULL,
+        evidence JSON NOT NULL,
+        provenance JSON NOT NULL
+      )`,
+      // What indicator rules join: one row per listing period of an indicator no allow-list entry
+      // covers. listed_at is when Yamori saw the period begin (retro-hunt selects new indicators on it).
+      // Validity is judged at the flow's time: the period counts from active_from (null: no lower
+      // bound) until active_until (null: still listed). The FIRST period reaches back to the source's
+      // own valid_from, so traffic from before the indicator was published matches it; a later period
+      // (re-listed after removal) starts when it began. The end is the listing's end plus the grace
+      // period, cut to the source's valid_until, as indicator_validity computes it.
+      `CREATE VIEW indicator_match_periods AS
+        SELECT indicator_id, source, type, value, port, range_start, range_end, threat, malware_family,
+               confidence, reference, listed_at, active_from, active_until
+        FROM (
+          SELECT i.id AS indicator_id, i.source, i.type, i.value, i.port, i.range_start, i.range_end,
+                 i.threat, i.malware_family, i.confidence, i.reference,
+                 l.listed_from AS listed_at,
+                 CASE WHEN l.listed_from <= i.first_listed_at THEN i.valid_from
+                      ELSE greatest(l.listed_from, i.valid_from) END AS active_from,
+                 least(l.listed_until + g.grace, i.valid_until) AS active_until
+          FROM indicator_listings l
+          JOIN indicators i ON i.id = l.indicator_id
+          CROSS JOIN (
+            SELECT to_microseconds(CAST(round(coalesce(max(TRY_CAST(value AS DOUBLE)), 0) * 3600000000) AS BIGINT)) AS grace
+            FROM settings WHERE key = 'intel.grace_period_h'
+          ) g
+          WHERE i.id NOT IN (SELECT indicator_id FROM indicator_allowlist)
+        )
+        WHERE active_until IS NULL OR active_from IS NULL OR active_from < active_until`,
+      // The name a person knows a device by: its DHCP hostname, else the vendor of its MAC, else the MAC.
+      `CREATE VIEW device_names AS
+        SELECT mac, coalesce(hostname, vendor, mac) AS device_name, hostname, vendor, is_randomised_mac
+        FROM devices`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'flows: sampling rate and estimated counts, for sampled flow exports',
+    steps: [
+      // A sampled NetFlow/IPFIX exporter or an sFlow agent counts 1 in N packets; the collector
+      // scales its counts by N, so they are estimates. Rows written before this column were captures
+      // or unsampled exports: 1 and false are true of them.
+      `ALTER TABLE flows ADD COLUMN sampling_rate UINTEGER DEFAULT 1`,
+      `ALTER TABLE flows ADD COLUMN counts_estimated BOOLEAN DEFAULT false`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'alert delivery: routing decisions, the outbox of deliveries, alert status changes',
+    steps: [
+      // One row per alert once the routing policy has run on it, written in the same transaction as
+      // the deliveries it makes: an alert without a row here is routed (again) by the next worker.
+      `CREATE TABLE alert_routing (
+        alert_id UUID NOT NULL,
+        routed_at TIMESTAMPTZ NOT NULL,
+        routes VARCHAR[] NOT NULL,
+        severity VARCHAR NOT NULL,
+        notified VARCHAR[] NOT NULL,
+        digested VARCHAR[] NOT NULL,
+        suppressed BOOLEAN NOT NULL,
+        blocked BOOLEAN NOT NULL,
+        throttle_key VARCHAR
+      )`,
+      // The outbox: one row per (alert or digest, channel); key is the idempotency key every attempt
+      // carries. No primary key: a digest's alert list is updated in place, which DuckDB does as
+      // delete and insert (see alerts); the store keeps keys unique on its one writer connection.
+      `CREATE TABLE deliveries (
+        key VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        route VARCHAR,
+        alert_ids VARCHAR[] NOT NULL,
+        state VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at TIMESTAMPTZ,
+        last_error VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        sent_at TIMESTAMPTZ
+      )`,
+      `CREATE TABLE alert_events (
+        alert_id UUID NOT NULL,
+        changed_at TIMESTAMPTZ NOT NULL,
+        from_status VARCHAR NOT NULL,
+        to_status VARCHAR NOT NULL,
+        comment VARCHAR
+      )`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

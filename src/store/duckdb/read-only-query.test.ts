@@ -3,7 +3,7 @@ import type { Store } from '../store.js';
 import { buildFlow, openMemoryStore } from '../testing.js';
 
 /** Tables and views of the current schema (migrations.ts). */
-const RELATIONS = 19;
+const RELATIONS = 26;
 
 describe('Store.query on DuckDB', () => {
   let store: Store;
@@ -26,7 +26,7 @@ describe('Store.query on DuckDB', () => {
     { sql: 'WITH t AS (SELECT * FROM flows) SELECT count(*) AS n FROM t', rows: 1 },
     { sql: 'FROM flows SELECT id WHERE dst_port = 53', rows: 1 },
     { sql: 'VALUES (1, 2), (3, 4)', rows: 2 },
-    { sql: 'DESCRIBE flows', rows: 38 },
+    { sql: 'DESCRIBE flows', rows: 40 },
     { sql: 'SHOW TABLES', rows: RELATIONS },
     { sql: 'SUMMARIZE flow_logs', rows: 13 },
     { sql: 'PIVOT (SELECT protocol FROM flows) ON protocol USING count(*)', rows: 1 },
