@@ -7,9 +7,12 @@
  *    each message: that is the replay.
  * 3. For each rate, the messages are sent (cyclically, for `--seconds`) as UDP datagrams on loopback,
  *    paced in 1 ms slices, to a fresh `yamori collect` (storing into a fresh DuckDB file) and then to
- *    a fresh nfcapd, never both at once. Both ask the kernel for the same 8 MB receive buffer. Loss is
+ *    a fresh nfcapd, never both at once. Both ask the kernel for the same 8 MB receive buffer, and
+ *    net.core.rmem_max is raised to allow it for the run (and restored after). Loss is
  *    what the kernel dropped at the receiver's socket (the drops column of /proc/net/udp, read once
- *    its queue is empty); for Yamori it is also checked against the datagrams it counted.
+ *    its queue is empty); for Yamori it is also checked against the datagrams it decoded, which
+ *    counts too what its socket-reader thread dropped when decoding fell 64 MiB behind. A run of a
+ *    few seconds measures bursts (that queue absorbs them); a longer --seconds, the sustained rate.
  * 4. softflowd straight to each receiver over UDP, as fast as it goes (it reads the file and sends
  *    the flows it expires; with -m it expires them all along).
  *
@@ -20,7 +23,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +35,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const OUT = path.join(ROOT, 'bench', 'out', 'collect');
 const RECEIVE_BUFFER_BYTES = 8_388_608;
 const SOFTFLOWD = '/usr/sbin/softflowd';
+const RMEM_MAX = '/proc/sys/net/core/rmem_max';
 
 const { values } = parseArgs({
   options: {
@@ -64,6 +68,39 @@ function udpSocketState(port: number): { queued: number; drops: number } | null 
     }
   }
   return null;
+}
+
+/** The receive buffer the kernel granted the socket on 127.0.0.1:`port` (ss's skmem rb; Linux doubles what is asked). */
+function receiveBufferOf(port: number): number {
+  const run = spawnSync('ss', ['-Huanm', 'src', `127.0.0.1:${port}`], { encoding: 'utf8' });
+  return Number(/\brb(\d+)/.exec(run.stdout)?.[1] ?? 0);
+}
+
+/** Datagrams the last Yamori run's reader thread dropped because decoding fell behind (part of its loss). */
+let lastQueueDrops = 0;
+
+/** The receive buffers each tool was granted (the last one started). */
+const granted = { yamori: 0, nfcapd: 0 };
+
+/**
+ * Raises net.core.rmem_max to the buffer both tools ask for (as an operator following the collector's
+ * advice would), so that neither is capped by a small system default; `restore` puts it back.
+ */
+function raiseReceiveBufferLimit(): { before: number; restore: () => void } {
+  let before = 0;
+  try {
+    before = Number(readFileSync(RMEM_MAX, 'utf8').trim());
+    if (before < RECEIVE_BUFFER_BYTES) writeFileSync(RMEM_MAX, String(RECEIVE_BUFFER_BYTES));
+  } catch (error) {
+    say(`could not raise ${RMEM_MAX} (${String(error)}); both tools get the system's cap`);
+    return { before, restore: () => undefined };
+  }
+  return {
+    before,
+    restore: () => {
+      if (before < RECEIVE_BUFFER_BYTES) writeFileSync(RMEM_MAX, String(before));
+    },
+  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,13 +146,18 @@ async function startYamori(label: string): Promise<Receiver> {
   await until(() => /listening udp=127\.0\.0\.1:\d+/.test(err) || child.exitCode !== null, 60_000);
   const match = /listening udp=127\.0\.0\.1:(\d+)/.exec(err);
   if (match === null) throw new Error(`yamori collect did not start:\n${err}`);
+  granted.yamori = receiveBufferOf(Number(match[1]));
   return {
     name: 'yamori collect',
     port: Number(match[1]),
     stop: async () => {
       child.kill('SIGTERM');
       await exited(child);
-      const stats = JSON.parse(out.trim().split('\n').pop() ?? 'null') as { datagrams: number } | null;
+      const stats = JSON.parse(out.trim().split('\n').pop() ?? 'null') as {
+        datagrams: number;
+        queueDrops?: number;
+      } | null;
+      lastQueueDrops = stats?.queueDrops ?? 0;
       return stats?.datagrams ?? null;
     },
   };
@@ -145,6 +187,7 @@ async function startNfcapd(label: string): Promise<Receiver> {
   ) {
     throw new Error(`nfcapd did not bind 127.0.0.1:${port}`);
   }
+  granted.nfcapd = receiveBufferOf(port);
   return {
     name: 'nfcapd',
     port,
@@ -240,6 +283,9 @@ const lossText = (o: Outcome): string =>
   o.sent === o.received
     ? '0'
     : `${formatRate(o.sent - o.received)} (${(((o.sent - o.received) / o.sent) * 100).toFixed(1)}%)`;
+/** Yamori's loss, with the part its own queue dropped (the rest the kernel dropped). */
+const yamoriLossText = (o: Outcome): string =>
+  lastQueueDrops > 0 ? `${lossText(o)}, ${formatRate(lastQueueDrops)} queue` : lossText(o);
 
 async function main(): Promise<void> {
   for (const [tool, args] of [
@@ -252,6 +298,14 @@ async function main(): Promise<void> {
     }
   }
   mkdirSync(OUT, { recursive: true });
+  const limit = raiseReceiveBufferLimit();
+  // Put the system's limit back however the run ends.
+  process.once('exit', limit.restore);
+  process.once('SIGINT', () => process.exit(130));
+  say(
+    `net.core.rmem_max: ${formatRate(limit.before)} before, ${formatRate(Number(readFileSync(RMEM_MAX, 'utf8').trim()))} ` +
+      `during the run (both tools ask for ${formatRate(RECEIVE_BUFFER_BYTES)} bytes)`,
+  );
   const loadBefore = os.loadavg()[0]!;
   const capture = path.join(ROOT, 'bench', 'out', `collect-${packets}.pcap`);
   const built = await ensureBenchCapture({
@@ -281,6 +335,7 @@ async function main(): Promise<void> {
       () => startYamori(`rate-${rate}`),
       (port) => replay(socket, port, recorded.messages, rate),
     );
+    const yamoriLoss = yamoriLossText(yamori);
     const nfcapd = await measure(
       () => startNfcapd(`nfcapd-${rate}`),
       (port) => replay(socket, port, recorded.messages, rate),
@@ -292,7 +347,7 @@ async function main(): Promise<void> {
     rows.push([
       formatRate(rate),
       formatRate(yamori.sent / yamori.sendSeconds),
-      lossText(yamori),
+      yamoriLoss,
       formatRate(nfcapd.sent / nfcapd.sendSeconds),
       lossText(nfcapd),
     ]);
@@ -321,7 +376,7 @@ async function main(): Promise<void> {
       name,
       formatRate(outcome.sent),
       formatRate(outcome.sent / outcome.sendSeconds),
-      lossText(outcome),
+      name === 'yamori collect' ? yamoriLossText(outcome) : lossText(outcome),
     ]);
   }
   const loadAfter = os.loadavg()[0]!;
@@ -343,6 +398,9 @@ async function main(): Promise<void> {
     `(${formatRate(lossFree.nfcapd * recordsPerDatagram)} records/s); ratio yamori/nfcapd ${ratio}.`;
   const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`;
   const load = `Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`;
+  const buffers =
+    `Receive buffer granted (ss rb): yamori collect ${formatRate(granted.yamori)} bytes, ` +
+    `nfcapd ${formatRate(granted.nfcapd)} bytes; net.core.rmem_max ${formatRate(limit.before)} restored after.`;
   say();
   say(renderText(table));
   say();
@@ -350,6 +408,7 @@ async function main(): Promise<void> {
   say();
   say(summary);
   say(`${machine}. ${load}`);
+  say(buffers);
   say();
   say('Markdown:');
   say();
@@ -357,7 +416,7 @@ async function main(): Promise<void> {
   say();
   say(renderMarkdown(directTable));
   say();
-  say(`${summary} ${machine}. ${load}`);
+  say(`${summary} ${machine}. ${load} ${buffers}`);
 }
 
 await main();

@@ -143,6 +143,7 @@ function printStats(out: Writable, s: CollectStats, json: boolean, quiet: boolea
         flows: s.flowsWritten,
         drops: s.drops,
         flowsLost: s.flowsLost,
+        queueDrops: s.queueDrops,
         stitch: s.stitch,
         exportersEvicted: s.exportersEvicted,
         exporters: s.exporters.map((exporter) => ({
@@ -166,6 +167,12 @@ function printStats(out: Writable, s: CollectStats, json: boolean, quiet: boolea
       `(${formatCount(s.stitch.paired)} stitched from both directions, ${formatCount(s.stitch.oneSided)} one-sided), ` +
       `${formatCount(totalDrops(s.drops))} dropped`,
   );
+  if (s.queueDrops > 0) {
+    line(
+      out,
+      `${formatCount(s.queueDrops)} datagrams dropped unread because decoding and storing fell too far behind the sockets`,
+    );
+  }
   if (s.exporters.length === 0) return;
   printTable(
     out,

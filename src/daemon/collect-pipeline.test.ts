@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,6 +134,36 @@ function openSocket(type: 'udp4' | 'udp6', address: string): Promise<Socket> {
 }
 
 const silentLog = createLogger({ level: 'silent' });
+
+/** Node code that sends `datagram` (hex) `count` times to 127.0.0.1:`port`, at `rate` a second. */
+const PACED_SENDER = `
+const [port, count, rate, hex] = process.argv.slice(1);
+const socket = require('node:dgram').createSocket('udp4');
+const datagram = Buffer.from(hex, 'hex');
+const started = Date.now();
+let sent = 0;
+let acknowledged = 0;
+const onSent = () => { if (++acknowledged === Number(count)) socket.close(); };
+(function tick() {
+  const due = Math.min(Number(count), Math.floor(((Date.now() - started) / 1000) * Number(rate)) + 1);
+  while (sent < due) { socket.send(datagram, Number(port), '127.0.0.1', onSent); sent++; }
+  if (sent < Number(count)) setTimeout(tick, 2);
+})();
+`;
+
+/**
+ * Sends from another process while this thread is blocked (spawnSync returns when the sender is
+ * done), as a long synchronous store append blocks it: only a thread that keeps reading the socket
+ * meanwhile can take more than the receive buffer holds.
+ */
+function sendWhileBlocked(datagram: Uint8Array, port: number, count: number, rate: number): void {
+  const run = spawnSync(
+    process.execPath,
+    ['-e', PACED_SENDER, String(port), String(count), String(rate), Buffer.from(datagram).toString('hex')],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  if (run.status !== 0) throw new Error(`sender failed: ${run.stderr}`);
+}
 
 describe('createCollectPipeline', () => {
   let dir: string;
@@ -373,6 +404,50 @@ describe('createCollectPipeline', () => {
       ['192.168.1.30', 40_002, 'unanswered', '192.0.2.1'],
     ]);
   });
+
+  it('keeps reading the socket while this thread is blocked, past what the receive buffer holds', async () => {
+    pipeline = createCollectPipeline(
+      // A 1 MiB buffer (the kernel grants 2) holds under 1,000 of these 1,464-byte datagrams.
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 10_000, flushIntervalMs: 60_000 } },
+      { store, log: silentLog },
+    );
+    const [bound] = await pipeline.start();
+    const datagram = v5(oneSided(30));
+    expect(datagram.length).toBe(1464);
+    sendWhileBlocked(datagram, bound!.port, 3000, 2000);
+    const p = pipeline;
+    await until(
+      () => p.stats().datagrams === 3000,
+      () => JSON.stringify(p.stats()),
+      20_000,
+    );
+    await pipeline.stop();
+    const stats = pipeline.stats();
+    expect(stats).toMatchObject({ datagrams: 3000, records: 90_000, queueDrops: 0, flowsBuffered: 0 });
+    // The same 30 records again and again: each repeat sends the held one on alone.
+    expect(stats.flowsWritten).toBe(90_000);
+    const counted = await store.query('SELECT count(*) AS n FROM flows');
+    expect(Number(counted.rows[0]!.n)).toBe(90_000);
+  }, 60_000);
+
+  it('drops and counts datagrams past its queue while decoding cannot keep up, and no others', async () => {
+    const datagram = v5(oneSided(30));
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 10_000, flushIntervalMs: 60_000 } },
+      { store, log: silentLog, maxQueuedBytes: 100 * datagram.length },
+    );
+    const [bound] = await pipeline.start();
+    sendWhileBlocked(datagram, bound!.port, 1000, 2000);
+    const p = pipeline;
+    await until(
+      () => p.stats().datagrams + p.stats().queueDrops === 1000,
+      () => JSON.stringify(p.stats()),
+      20_000,
+    );
+    await pipeline.stop();
+    // Nothing was acknowledged while this thread was blocked: exactly 100 datagrams fit the queue.
+    expect(pipeline.stats()).toMatchObject({ datagrams: 100, records: 3000, queueDrops: 900 });
+  }, 60_000);
 
   it('refuses a port already taken with COLLECT_BIND_FAILED, naming the address', async () => {
     const taken = await openSocket('udp4', '127.0.0.1');

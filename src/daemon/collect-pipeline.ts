@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import type { Worker } from 'node:worker_threads';
 import {
   createFlowExportCollector,
   type DropCounts,
@@ -16,6 +16,14 @@ import { createFlowStitcher, type FlowStitcherStats } from '../flow/index.js';
 import type { Logger } from '../log/index.js';
 import type { FlowRecord, OneWayFlow } from '../records/index.js';
 import type { Store } from '../store/index.js';
+import { startSocketReader, type ReaderCommand, type ReaderMessage } from './collect-socket-reader.js';
+
+/**
+ * Bytes of datagrams the reader thread may hand over before the main thread has decoded them; past it
+ * the reader drops (and counts) datagrams rather than grow without bound. 64 MiB is some 45,000
+ * full-size datagrams, many seconds of a busy router's export.
+ */
+const MAX_QUEUED_BYTES = 64 << 20;
 
 export interface CollectExporterStats extends ExporterStats {
   /** Flows stored with this exporter as sensor. */
@@ -34,6 +42,8 @@ export interface CollectStats {
   flowsBuffered: number;
   /** Flows given up because the store kept failing and the buffer was full. */
   flowsLost: number;
+  /** Datagrams received but dropped because decoding fell too far (64 MiB) behind the sockets. */
+  queueDrops: number;
   batchesWritten: number;
 }
 
@@ -53,6 +63,8 @@ export interface CollectPipelineDeps {
   now?: () => number;
   /** Flow ids (tests pass a counter). */
   newId?: () => string;
+  /** Bytes the reader thread may hand over before they are decoded; MAX_QUEUED_BYTES by default. */
+  maxQueuedBytes?: number;
 }
 
 export interface BoundAddress {
@@ -75,8 +87,10 @@ export interface CollectPipeline {
 }
 
 /**
- * UDP sockets → flow-export collector (capture/) → stitcher (flow/) → store. Datagrams are decoded as
- * they arrive, in the socket's callback, so the kernel's receive buffer is the only queue. Flows leave
+ * UDP sockets → flow-export collector (capture/) → stitcher (flow/) → store. A reader thread
+ * (collect-socket-reader.ts) owns the sockets and only receives, handing datagrams over in batches, so
+ * the kernel's receive buffer keeps draining while this thread decodes and writes to the store; what
+ * it has handed over and this thread has not yet decoded is bounded (MAX_QUEUED_BYTES). Flows leave
  * memory only through `store.writeFlows`, in batches of `maxBatchRows` or every `flushIntervalMs`;
  * a failed write keeps its flows for the next try.
  */
@@ -92,7 +106,10 @@ export function createCollectPipeline(
   const totals = { flowsWritten: 0, flowsLost: 0, batchesWritten: 0 };
   let lastWriteAt = now();
   let currentUs = 0;
-  const sockets: Socket[] = [];
+  let reader: Worker | null = null;
+  let queueDrops = 0;
+  let onReaderClosed: (() => void) | null = null;
+  let isReaderRunning = false;
 
   const stitcher = createFlowStitcher(
     { ...config.flow, ...config.collect },
@@ -151,8 +168,25 @@ export function createCollectPipeline(
     if (flows.length >= maxBatchRows) writeInBackground();
   }
 
-  function onSocketError(error: Error): void {
-    deps.log.warnLimited('collector socket error', { error: error.message });
+  function onReaderMessage(message: ReaderMessage): void {
+    if (message.type === 'batch') {
+      const { data, ends, exporters } = message;
+      let at = 0;
+      for (let i = 0; i < ends.length; i++) {
+        receive(data.subarray(at, ends[i]), exporters[i]!);
+        at = ends[i]!;
+      }
+      queueDrops = message.queueDrops;
+      const ack: ReaderCommand = { type: 'ack', bytes: data.length };
+      reader?.postMessage(ack);
+    } else if (message.type === 'drops') {
+      queueDrops = message.queueDrops;
+    } else if (message.type === 'socket-error') {
+      deps.log.warnLimited('collector socket error', { error: message.message });
+    } else if (message.type === 'closed') {
+      queueDrops = message.queueDrops;
+      onReaderClosed?.();
+    }
   }
 
   async function start(): Promise<BoundAddress[]> {
@@ -161,43 +195,70 @@ export function createCollectPipeline(
       if (address === null) throw new YamoriError('COLLECT_LISTEN_INVALID', { flag: 'listen', value: text });
       return address;
     });
-    const bound: BoundAddress[] = [];
-    try {
-      for (const listen of parsed) {
-        const socket = createSocket({
-          type: listen.family === 6 ? 'udp6' : 'udp4',
-          recvBufferSize: config.collect.receiveBufferBytes,
-        });
-        sockets.push(socket);
-        await bindSocket(socket, listen.address, listen.port);
-        socket.on('error', onSocketError);
-        socket.on('message', (message, remote) => receive(message, remote.address));
-        const local = socket.address();
-        bound.push({
-          address: local.address,
-          port: local.port,
-          receiveBufferBytes: socket.getRecvBufferSize(),
-        });
-      }
-    } catch (error) {
-      await closeSockets();
+    const worker = startSocketReader({
+      listen: parsed,
+      receiveBufferBytes: config.collect.receiveBufferBytes,
+      maxQueuedBytes: deps.maxQueuedBytes ?? MAX_QUEUED_BYTES,
+    });
+    let onExit: (code: number) => void = () => undefined;
+    let onError: (error: Error) => void = () => undefined;
+    const first = await new Promise<ReaderMessage>((resolve, reject) => {
+      onError = reject;
+      onExit = (code) => reject(new Error(`the socket reader thread exited (${code})`));
+      worker.once('message', resolve);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+    }).catch(async (error: unknown) => {
+      await worker.terminate();
       throw error;
+    });
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+    if (first.type === 'bind-error') {
+      await worker.terminate();
+      const { address, port } = parsed[first.index]!;
+      const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+      throw new YamoriError(
+        'COLLECT_BIND_FAILED',
+        { address: shown, reason: first.code ?? first.message, advice: bindAdvice(first.code) },
+        { cause: new Error(first.message) },
+      );
     }
-    return bound;
+    if (first.type !== 'bound') {
+      await worker.terminate();
+      throw new Error(`the socket reader thread said ${first.type} before binding`);
+    }
+    reader = worker;
+    isReaderRunning = true;
+    worker.once('exit', () => {
+      isReaderRunning = false;
+      onReaderClosed?.();
+    });
+    worker.on('message', onReaderMessage);
+    worker.on('error', (error) =>
+      deps.log.error('the socket reader thread failed; no more datagrams will be received', {
+        error: String(error),
+      }),
+    );
+    return first.bound;
   }
 
-  async function closeSockets(): Promise<void> {
-    const closing = sockets.splice(0).map(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          try {
-            socket.close(() => resolve());
-          } catch {
-            resolve(); // Never bound, or already closed.
-          }
-        }),
-    );
-    await Promise.all(closing);
+  /** Closes the sockets and decodes every datagram the reader had received. */
+  async function closeReader(): Promise<void> {
+    const worker = reader;
+    if (worker === null) return;
+    reader = null;
+    // A thread that already died has nothing more to hand over.
+    if (isReaderRunning) {
+      const closed = new Promise<void>((resolve) => {
+        onReaderClosed = resolve;
+      });
+      const close: ReaderCommand = { type: 'close' };
+      worker.postMessage(close);
+      await closed;
+    }
+    onReaderClosed = null;
+    await worker.terminate();
   }
 
   function stats(): CollectStats {
@@ -215,6 +276,7 @@ export function createCollectPipeline(
       flowsWritten: totals.flowsWritten,
       flowsBuffered: flows.length,
       flowsLost: totals.flowsLost,
+      queueDrops,
       batchesWritten: totals.batchesWritten,
     };
   }
@@ -227,7 +289,7 @@ export function createCollectPipeline(
       if (flows.length >= maxBatchRows || now() - lastWriteAt >= config.store.flushIntervalMs) await write();
     },
     async stop() {
-      await closeSockets();
+      await closeReader();
       stitcher.flush();
       while (flows.length > 0) await write();
       await queue;
@@ -239,26 +301,6 @@ export function createCollectPipeline(
 /** An IPv4 exporter reaching an IPv6 socket shows as ::ffff:a.b.c.d; its sensor name is a.b.c.d. */
 function exporterAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
-function bindSocket(socket: Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-      reject(
-        new YamoriError(
-          'COLLECT_BIND_FAILED',
-          { address: shown, reason: error.code ?? error.message, advice: bindAdvice(error.code) },
-          { cause: error },
-        ),
-      );
-    };
-    socket.once('error', onError);
-    socket.bind(port, address, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 function bindAdvice(code: string | undefined): string {
