@@ -1,55 +1,59 @@
 import { Command, CommanderError, Option } from 'commander';
 import { YamoriError, isYamoriError } from '../errors/index.js';
 import { createCliContext, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
-import { registerAlertsCommand } from './alerts-command.js';
-import { registerBlockCommand } from './block-command.js';
-import { registerCaptureCommand } from './capture-command.js';
-import { registerCollectCommand } from './collect-command.js';
-import { registerConfigCommand } from './config-command.js';
-import { registerDbCommand } from './db-command.js';
-import { registerDemoCommand } from './demo-command.js';
-import { registerDevicesCommand } from './devices-command.js';
-import { registerDnsCommand } from './dns-command.js';
-import { registerDoctorCommand } from './doctor-command.js';
-import { registerFeedsCommand } from './feeds-command.js';
-import { registerIntelCommand } from './intel-command.js';
-import { registerFlowsCommand } from './flows-command.js';
-import { registerImportCommand } from './import-command.js';
-import { registerQueryCommand } from './query-command.js';
-import { registerRulesCommand } from './rules-command.js';
-import { registerPolicyCommand } from './policy-command.js';
-import { registerNotifyCommand } from './notify-command.js';
-import { registerSampleCommand } from './sample-command.js';
 import { VERSION } from './version.js';
-import { registerServeCommand } from './serve-command.js';
-import { registerWebCommand } from './web-command.js';
 
 /** A verb's registration: it adds its command to the program and runs with the context when called. */
 export type Register = (program: Command, context: () => CliContext) => void;
 
-const VERBS: Register[] = [
-  registerDemoCommand,
-  registerImportCommand,
-  registerCaptureCommand,
-  registerCollectCommand,
-  registerFlowsCommand,
-  registerDevicesCommand,
-  registerDnsCommand,
-  registerFeedsCommand,
-  registerIntelCommand,
-  registerRulesCommand,
-  registerAlertsCommand,
-  registerPolicyCommand,
-  registerNotifyCommand,
-  registerBlockCommand,
-  registerServeCommand,
-  registerWebCommand,
-  registerQueryCommand,
-  registerDbCommand,
-  registerConfigCommand,
-  registerDoctorCommand,
-  registerSampleCommand,
+/**
+ * Every verb, in the order help lists them, with its module loaded only when needed: a command line
+ * naming one verb loads that verb's module alone (and with it only the folders it uses), so
+ * "yamori flows" does not load the dashboard, the notifiers or the routing engine. Help, a bare
+ * "yamori" and an unknown verb load them all.
+ */
+const VERBS: readonly { name: string; load: () => Promise<Register> }[] = [
+  { name: 'demo', load: async () => (await import('./demo-command.js')).registerDemoCommand },
+  { name: 'import', load: async () => (await import('./import-command.js')).registerImportCommand },
+  { name: 'capture', load: async () => (await import('./capture-command.js')).registerCaptureCommand },
+  { name: 'collect', load: async () => (await import('./collect-command.js')).registerCollectCommand },
+  { name: 'flows', load: async () => (await import('./flows-command.js')).registerFlowsCommand },
+  { name: 'devices', load: async () => (await import('./devices-command.js')).registerDevicesCommand },
+  { name: 'dns', load: async () => (await import('./dns-command.js')).registerDnsCommand },
+  { name: 'feeds', load: async () => (await import('./feeds-command.js')).registerFeedsCommand },
+  { name: 'intel', load: async () => (await import('./intel-command.js')).registerIntelCommand },
+  { name: 'rules', load: async () => (await import('./rules-command.js')).registerRulesCommand },
+  { name: 'alerts', load: async () => (await import('./alerts-command.js')).registerAlertsCommand },
+  { name: 'policy', load: async () => (await import('./policy-command.js')).registerPolicyCommand },
+  { name: 'notify', load: async () => (await import('./notify-command.js')).registerNotifyCommand },
+  { name: 'block', load: async () => (await import('./block-command.js')).registerBlockCommand },
+  { name: 'serve', load: async () => (await import('./serve-command.js')).registerServeCommand },
+  { name: 'web', load: async () => (await import('./web-command.js')).registerWebCommand },
+  { name: 'query', load: async () => (await import('./query-command.js')).registerQueryCommand },
+  { name: 'db', load: async () => (await import('./db-command.js')).registerDbCommand },
+  { name: 'config', load: async () => (await import('./config-command.js')).registerConfigCommand },
+  { name: 'doctor', load: async () => (await import('./doctor-command.js')).registerDoctorCommand },
+  { name: 'sample', load: async () => (await import('./sample-command.js')).registerSampleCommand },
 ];
+
+/** Global options that take a value, so the value is not taken for the verb. */
+const VALUE_OPTIONS = new Set(['--db', '-c', '--config']);
+
+/** The registrations the command line needs: the verb it names, or every verb when it names none. */
+async function verbsFor(argv: readonly string[]): Promise<Register[]> {
+  let named: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) {
+      named = arg;
+      break;
+    }
+  }
+  if (named === undefined && (argv.includes('-V') || argv.includes('--version'))) return [];
+  const verb = VERBS.find((candidate) => candidate.name === named);
+  return Promise.all((verb ? [verb] : VERBS).map((candidate) => candidate.load()));
+}
 
 /**
  * Runs the command line and returns the exit code: 0 on success, 2 for usage and config errors,
@@ -77,7 +81,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       writeErr: (text) => err.write(text),
       outputError: () => undefined,
     });
-  for (const register of VERBS) register(program, getContext);
+  for (const register of await verbsFor(argv)) register(program, getContext);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ outputError: () => undefined });
   }
