@@ -28,6 +28,34 @@ describe('the dashboard readers', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('pages the same flows when they lie hours, days and weeks apart (the page windows widen)', async () => {
+    // Gaps of 40 minutes to 10 days: pages must be filled across the 1 h, 1 d and 7 d windows.
+    const gapsS = [0, 2_400, 2_400, 90_000, 3_600, 700_000, 864_000, 60, 86_400, 1_000_000];
+    let at = TEST_EPOCH;
+    const flows = gapsS.map((gap, index) => {
+      at += gap * 1_000_000;
+      return buildFlow({ firstSeenAt: at, srcPort: 41_000 + index, dstPort: index % 2 === 0 ? 443 : 80 });
+    });
+    await store.writeFlows(flows);
+    const pages = async (filter: { port?: number; until?: number }): Promise<string[][]> => {
+      const out: string[][] = [];
+      let page = await store.pageFlows({ ...filter, limit: 2 });
+      for (;;) {
+        out.push(page.flows.map((f) => f.srcPort.toString()));
+        if (page.next === null) return out;
+        page = await store.pageFlows({ ...filter, limit: 2, before: page.next });
+      }
+    };
+    const newestFirst = [...flows].reverse();
+    const expected = (keep: (index: number) => boolean): string[][] => {
+      const ports = newestFirst.filter((_, i) => keep(flows.length - 1 - i)).map((f) => f.srcPort.toString());
+      return Array.from({ length: Math.ceil(ports.length / 2) }, (_, i) => ports.slice(i * 2, i * 2 + 2));
+    };
+    expect(await pages({})).toEqual(expected(() => true));
+    expect(await pages({ port: 443 })).toEqual(expected((i) => i % 2 === 0));
+    expect(await pages({ until: flows[5]!.firstSeenAt })).toEqual(expected((i) => i <= 5));
+  });
+
   it('filters flows by name text and device, binding request text as values', async () => {
     await store.writeFlows([
       buildFlow({ serverName: 'cdn.example.org', dnsName: null }),

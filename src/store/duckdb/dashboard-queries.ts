@@ -175,19 +175,47 @@ export async function readFlowPage(connection: DuckDBConnection, filter: FlowPag
     const at = c.time(filter.before.firstSeenAt);
     c.add(`(first_seen_at < ${at} OR (first_seen_at = ${at} AND id < ${c.param(filter.before.id)}))`);
   }
-  const reader = await connection.runAndReadAll(
-    `${prefix}SELECT ${FLOW_ROW_COLUMNS} FROM flows ${c.where()}
-     ORDER BY first_seen_at DESC, id DESC LIMIT ${limit + 1}`,
-    c.values,
-    c.types,
-  );
-  const rows = reader.getRowObjects().map(flowRowFrom);
+  // Flows are appended in time order, so a lower bound on first_seen_at lets DuckDB skip all but the
+  // newest row groups instead of sorting the whole table. The bound widens until the page is full; a
+  // full page from a window is the same page the unbounded query gives, as every flow left out is
+  // older than every flow in it.
+  const anchor = await pageAnchor(connection, filter);
+  let rows: FlowRow[] = [];
+  for (const windowUs of anchor === null ? [null] : [...PAGE_WINDOWS_US, null]) {
+    const bounded = new SqlConditions();
+    Object.assign(bounded.values, c.values);
+    Object.assign(bounded.types, c.types);
+    const clauses =
+      windowUs === null
+        ? c.where()
+        : `${c.where() === '' ? 'WHERE' : `${c.where()} AND`} first_seen_at >= ${bounded.time(anchor! - windowUs)}`;
+    const reader = await connection.runAndReadAll(
+      `${prefix}SELECT ${FLOW_ROW_COLUMNS} FROM flows ${clauses}
+       ORDER BY first_seen_at DESC, id DESC LIMIT ${limit + 1}`,
+      bounded.values,
+      bounded.types,
+    );
+    rows = reader.getRowObjects().map(flowRowFrom);
+    if (rows.length > limit) break;
+  }
   const flows = rows.slice(0, limit);
   const last = flows[flows.length - 1];
   return {
     flows,
     next: rows.length > limit && last ? { firstSeenAt: last.firstSeenAt, id: last.id } : null,
   };
+}
+
+const HOUR_US = 3_600_000_000;
+/** The windows a flow page is looked for in, before the whole table. */
+const PAGE_WINDOWS_US = [HOUR_US, 24 * HOUR_US, 7 * 24 * HOUR_US];
+
+/** No flow on the page starts after this: the cursor, `until`, or the newest flow; null: no flows. */
+async function pageAnchor(connection: DuckDBConnection, filter: FlowPageFilter): Promise<number | null> {
+  const bounds = [filter.before?.firstSeenAt, filter.until].filter((at) => at !== undefined);
+  if (bounds.length > 0) return Math.min(...bounds);
+  const newest = await connection.runAndReadAll('SELECT epoch_us(max(first_seen_at)) AS at FROM flows');
+  return toNumberOrNull(newest.getRowObjects()[0]?.at);
 }
 
 function flowRowFrom(row: Record<string, unknown>): FlowRow {
