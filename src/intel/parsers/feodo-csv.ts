@@ -1,8 +1,8 @@
-import { normaliseIp, normalisePort } from '../normalise-indicator.js';
+import { addressPortDraft, type AddressPortColumns } from './address-port-row.js';
 import { CsvTable, type CsvTableSpec } from './csv-table.js';
 import { parseFeedTime } from './feed-time.js';
 import { batchedParser } from './batched-parser.js';
-import { excerpt, rejectHtml } from './parse-failed.js';
+import { rejectHtml } from './parse-failed.js';
 import type { FeedParser } from './parser.js';
 import { ResultBuilder } from './result-builder.js';
 
@@ -11,6 +11,7 @@ const FORMAT = 'feodo-csv';
 const FIRST_SEEN = 0;
 const IP = 1;
 const PORT = 2;
+const COLUMNS: AddressPortColumns = { ip: IP, port: PORT, ipName: 'dst_ip', portName: 'dst_port' };
 const LAST_ONLINE = 3;
 const MALWARE = 4;
 
@@ -36,23 +37,11 @@ export const feodoCsvParser: FeedParser = batchedParser(FORMAT, function* (text,
   const table = new CsvTable(text, SPEC);
   while (table.next()) {
     if (result.batchFull) yield result.takeBatch();
-    const ipText = table.get(IP);
-    const ip = normaliseIp(ipText);
-    if (ip === null) {
-      result.skip(table.line, `dst_ip "${excerpt(ipText)}" is not an IP address`);
-      continue;
-    }
-    const portText = table.get(PORT);
-    const port = normalisePort(portText);
-    if (port === null && portText !== '') {
-      result.skip(table.line, `dst_port "${excerpt(portText)}" is not a port`);
-      continue;
-    }
-    const draft = result.draft(ip.type, ip.value, table.raw());
-    draft.port = port;
+    const draft = addressPortDraft(table, result, COLUMNS);
+    if (draft === null) continue;
     const malware = table.get(MALWARE);
     if (malware !== '') draft.malwareFamily = malware;
-    draft.reference = feodoHostLink(ip.value);
+    draft.reference = feodoHostLink(draft.value);
     draft.sourceFirstSeenAt = parseFeedTime(table.get(FIRST_SEEN));
     draft.sourceLastSeenAt = parseFeedTime(table.get(LAST_ONLINE));
     result.add(draft, table.line);

@@ -1,7 +1,7 @@
-import { normaliseIp, normalisePort } from '../normalise-indicator.js';
+import { addressPortDraft, type AddressPortColumns } from './address-port-row.js';
 import { CsvTable, type CsvTableSpec } from './csv-table.js';
 import { parseFeedTime } from './feed-time.js';
-import { excerpt, rejectHtml } from './parse-failed.js';
+import { rejectHtml } from './parse-failed.js';
 import { batchedParser } from './batched-parser.js';
 import type { FeedParser } from './parser.js';
 import { ResultBuilder } from './result-builder.js';
@@ -11,6 +11,7 @@ const FORMAT = 'sslbl-ip';
 const FIRST_SEEN = 0;
 const IP = 1;
 const PORT = 2;
+const COLUMNS: AddressPortColumns = { ip: IP, port: PORT, ipName: 'DstIP', portName: 'DstPort' };
 const REASON = 3;
 
 const SPEC: CsvTableSpec = {
@@ -36,20 +37,8 @@ export const sslblIpParser: FeedParser = batchedParser(FORMAT, function* (text, 
   const table = new CsvTable(text, SPEC);
   while (table.next()) {
     if (result.batchFull) yield result.takeBatch();
-    const ipText = table.get(IP);
-    const ip = normaliseIp(ipText);
-    if (ip === null) {
-      result.skip(table.line, `DstIP "${excerpt(ipText)}" is not an IP address`);
-      continue;
-    }
-    const portText = table.get(PORT);
-    const port = normalisePort(portText);
-    if (port === null && portText !== '') {
-      result.skip(table.line, `DstPort "${excerpt(portText)}" is not a port`);
-      continue;
-    }
-    const draft = result.draft(ip.type, ip.value, table.raw());
-    draft.port = port;
+    const draft = addressPortDraft(table, result, COLUMNS);
+    if (draft === null) continue;
     const headerLength = table.header?.length ?? 0;
     const reason = table.has(REASON) ? table.get(REASON) : (table.fields[headerLength] ?? '').trim();
     draft.malwareFamily = familyFromReason(reason) ?? draft.malwareFamily;
