@@ -167,3 +167,22 @@ describe('loadConfig enrichment and block response', () => {
     });
   });
 });
+
+describe('routes and channels', () => {
+  const routes = (notify: string) =>
+    `alert:\n  channels:\n    phone: { type: ntfy, topic: yamori-home }\n  routes:\n    - name: urgent\n      when: severity == "critical"\n      notify: [${notify}]\n`;
+
+  it('accepts a route that notifies a configured channel', () => {
+    const config = loadConfig({ path: writeConfig(routes('phone')) });
+    expect(config.alert.routes[0]?.notify).toEqual(['phone']);
+  });
+
+  it('refuses a route that notifies a channel that is not configured, naming both and the file', () => {
+    const path = writeConfig(routes('phone, pager'));
+    const error = errorOf(() => loadConfig({ path }));
+    expect(error.code).toBe('POLICY_UNKNOWN_CHANNEL');
+    expect(error.message).toContain('Route "urgent" sends to channel "pager"');
+    expect(error.message).toContain('(phone)');
+    expect(error.source).toBe(path);
+  });
+});

@@ -34,7 +34,27 @@ export function loadConfig(options: LoadConfigOptions): YamoriConfig {
   }
   const channels = values.get('alert.channels') as Parameters<typeof resolveChannelSecrets>[0];
   values.set('alert.channels', resolveChannelSecrets(channels, options.env ?? {}));
-  return deepFreeze(build(values));
+  const config = build(values);
+  checkRouteChannels(config, options.path);
+  return deepFreeze(config);
+}
+
+/** Every channel a route notifies (or sends its digest to) must be configured under alert.channels. */
+function checkRouteChannels(config: YamoriConfig, path: string | null): void {
+  const names = Object.keys(config.alert.channels);
+  for (const route of config.alert.routes) {
+    const unknown = route.notify.find((channel) => !names.includes(channel));
+    if (unknown === undefined) continue;
+    throw new YamoriError(
+      'POLICY_UNKNOWN_CHANNEL',
+      {
+        route: route.name,
+        channel: unknown,
+        channels: names.length > 0 ? names.join(', ') : 'none configured',
+      },
+      path === null ? {} : { source: path },
+    );
+  }
 }
 
 /** Every key the config accepts, dotted, in table order. */

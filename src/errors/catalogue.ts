@@ -368,6 +368,55 @@ export const CATALOGUE = {
     hint: 'Choose a new folder name; nothing was written.',
     kind: 'usage',
   },
+  OVERSEER_NO_RULES: {
+    title: 'No overseer rules to import',
+    message: '{dir} holds no .sql files{detail}.',
+    hint: 'Give the folder that holds the overseer rules (the .sql files with "-- id:" and "-- title:" headers).',
+    kind: 'usage',
+  },
+  OVERSEER_HEADER_INVALID: {
+    title: "An overseer rule's comment header cannot be imported",
+    message: '{file} line {line}: {problem}.',
+    hint: '{advice} Headers are "-- id:", "-- title:", "-- description:", "-- tags:", "-- limit:" and "-- test: true|false, FILE"; id and title are required. Nothing was written.',
+    kind: 'usage',
+  },
+  OVERSEER_TEST_FILE_MISSING: {
+    title: "An overseer rule's test fixture does not exist",
+    message: '{file} line {line}: the test fixture "{fixture}" does not exist ({path}).',
+    hint: 'The FILE of "-- test: true, FILE" is read relative to the .sql file\'s folder. Fix the path, or write "-- test: false". Nothing was written.',
+    kind: 'usage',
+  },
+  OVERSEER_FIXTURE_INVALID: {
+    title: 'An overseer test fixture cannot be converted',
+    message: '{file} line {line}: {problem}.',
+    hint: '{advice} The fixture is the BigQuery emulator\'s data file: projects, datasets, tables with columns and data. Nothing was written.',
+    kind: 'usage',
+  },
+  OVERSEER_EXPECTATION_MISSING: {
+    title: 'An overseer test has no expected rows',
+    message:
+      '{file}: the overseer test "{fixture}" says which data to load but not which rows the query must return, and {expectFile} does not exist.',
+    hint: 'Write {expectFile} with "expect:" and the rows (a subset of the result\'s columns each) the query must return on that data, or "expect: []" when it must return none. Yamori does not take the query\'s own output as the expectation: such a test could never fail. Nothing was written.',
+    kind: 'usage',
+  },
+  OVERSEER_SQL_UNSUPPORTED: {
+    title: "An overseer rule's SQL does not run on DuckDB after conversion",
+    message: '{file}: {problem}',
+    hint: '{advice} The importer rewrites table names, CURRENT_TIMESTAMP(), TIMESTAMP_ADD/SUB/DIFF, SAFE_CAST, COUNTIF, LOGICAL_AND/OR and FLOAT64; write other BigQuery-only constructs in SQL both engines run, then import again. Nothing was written.',
+    kind: 'usage',
+  },
+  OVERSEER_OUTPUT_EXISTS: {
+    title: 'An imported rule would overwrite a folder',
+    message: '{path} already exists; the rule "{id}" from {file} would be written there.',
+    hint: 'Import into a new folder with --out, or remove the old rule folder first. Nothing was written.',
+    kind: 'usage',
+  },
+  OVERSEER_IMPORT_FAILED: {
+    title: 'Overseer rules could not be imported',
+    message: '{count} problem{plural} in {dir}; nothing was written.',
+    hint: 'Fix the problems listed above, then run "yamori rules import-overseer" again.',
+    kind: 'usage',
+  },
   ENRICH_DNS_SERVER_INVALID: {
     title: 'A reverse DNS server is not an address',
     message: '"alert.enrich.dns_servers" has a value that is not ADDR or ADDR:PORT ({servers}).',
@@ -437,7 +486,7 @@ export const CATALOGUE = {
   POLICY_UNKNOWN_CHANNEL: {
     title: 'A route notifies a channel that is not configured',
     message: 'Route "{route}" sends to channel "{channel}", which is not in alert.channels ({channels}).',
-    hint: 'Add the channel under alert.channels, or correct the name in the route, then run "yamori config check". Nothing was sent.',
+    hint: 'Add the channel under alert.channels, or correct the name in the route, then run "yamori config check". No alert is delivered until then.',
     kind: 'usage',
   },
   ALERT_NOT_FOUND: {
