@@ -3,6 +3,8 @@
  * ten million) over 30 days, DNS answers, 1 million indicators of every kind (addresses, networks,
  * domains, URLs, TLS fingerprints, Tor exits), then
  *
+ * - the allow-list (home networks and built-in entries, as `feeds update` writes it), which recomputes
+ *   the indicator tables rules read (indicator_allowlist, indicator_match_periods);
  * - a full run: every built-in rule's first run, its window covering the whole history;
  * - a steady run: five minutes later, the window holding only the flows that arrived since;
  * - a retro-hunt: 10,000 new indicators (addresses, networks, domains) against the whole history.
@@ -25,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { createAlertWriter } from '../src/alert/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { builtinRulesDir, createRuleEngine, loadRules, type RuleRunReport } from '../src/detect/index.js';
+import { allowlistEntries } from '../src/intel/index.js';
 import { openDuckDbStore, type Store } from '../src/store/index.js';
 import {
   DAY_US,
@@ -141,8 +144,13 @@ async function main(): Promise<void> {
     }
 
     clock.now = END_US + MINUTE_US;
-    store = await open();
-    const defaults = loadConfig({ path: null, env: {} }).detect;
+    store = await timed('open the store (migrates a kept base to this schema)', open);
+    const loaded = loadConfig({ path: null, env: {} });
+    const entries = allowlistEntries(loaded.intel);
+    await timed(`allow-list of ${entries.length} entries: indicator tables recomputed`, () =>
+      store.setAllowlist(entries),
+    );
+    const defaults = loaded.detect;
     // Every rule's first run reads the whole history: the lookback reaches past its start.
     const config = { ...defaults, lookbackH: (HISTORY_DAYS + 1) * 24, retroHuntHorizonD: HISTORY_DAYS + 1 };
     const writer = createAlertWriter({ maxEvidenceRows: config.maxEvidenceRows }, { store });

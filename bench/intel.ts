@@ -4,8 +4,12 @@
  * Builds a Feodo Tracker CSV export of at least one million rows from the rows of the real file in
  * ../shared/feeds (addresses and ports rewritten, everything else as upstream), then measures, each as
  * a child process with peak RSS: the first `yamori feeds update feodo --file FILE` into a fresh
- * database, the same command again (unchanged: content hash), and a refresh where 1% of rows changed.
- * Then, in process against a local HTTP server, the cost of an unchanged refresh answered by a 304.
+ * database, the same command again (unchanged: content hash), and a refresh where 1% of rows changed,
+ * beside `yamori feeds list` on the same database (what starting the CLI and opening the database cost
+ * by themselves). Then, in process against a local HTTP server, the cost of an unchanged refresh
+ * answered by a 304; and, in process too, the CPU time of each phase of a first load: parse, encode
+ * (drafts to the text staged in DuckDB), and the store's part (staging, splitting, inserting, the
+ * listings and match periods, commit), each measured over the whole export.
  *
  * Usage: npm run bench:intel [-- --rows N]
  */
@@ -17,8 +21,11 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { createIntelService } from '../src/intel/index.js';
+import { FEED_PARSERS } from '../src/intel/parsers/registry.js';
 import { startFeedServer } from '../src/intel/testing.js';
 import { createLogger } from '../src/log/index.js';
+import { SnapshotDrafts } from '../src/store/duckdb/snapshot-drafts.js';
+import { SnapshotEncoder } from '../src/store/duckdb/snapshot-encoder.js';
 import { openDuckDbStore } from '../src/store/index.js';
 import { measureProcess, type Measurement } from './measure-process.js';
 
@@ -74,6 +81,9 @@ const loadBefore = loadavg()[0]!;
 const first = await measureProcess('node', cli(exportPath), { logPath: join(out, 'first.log') });
 const again = await measureProcess('node', cli(exportPath), { logPath: join(out, 'unchanged.log') });
 const changed = await measureProcess('node', cli(changedPath), { logPath: join(out, 'changed.log') });
+const list = await measureProcess('node', ['dist/main.js', '--db', db, 'feeds', 'list'], {
+  logPath: join(out, 'list.log'),
+});
 
 // The network path: a second fetch of the same document costs one request answered by a 304.
 const server = await startFeedServer({ files: { '/ipblocklist.csv': readFileSync(exportPath) } });
@@ -96,6 +106,51 @@ const refreshSeconds = (performance.now() - refreshStarted) / 1000;
 await store.close();
 await server.close();
 
+// Each phase of a first load over the whole export, in process. CPU time counts every thread, so the
+// store's part includes DuckDB's own threads; each line runs the phases above it again.
+const cpuNow = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
+const phases: { name: string; cpu: number }[] = [];
+async function phase(name: string, run: () => unknown): Promise<void> {
+  const started = cpuNow();
+  await run();
+  phases.push({ name, cpu: cpuNow() - started });
+}
+const exportText = readFileSync(exportPath, 'utf8');
+const feodoCsv = FEED_PARSERS.get('feodo-csv')!;
+const parseExport = () =>
+  feodoCsv.parseBatches(exportText, { feed: 'feodo', location: exportPath, options: {} }, 1024);
+await phase('parse (CSV to drafts)', () => {
+  for (const batch of parseExport()) void batch;
+});
+await phase('encode (drafts to the staged text)', () => {
+  const encoder = new SnapshotEncoder(new SnapshotDrafts({ batches: parseExport() }));
+  while (encoder.encode(256) !== null);
+});
+const phaseDb = join(out, 'phases.duckdb');
+rmSync(phaseDb, { force: true });
+rmSync(phaseDb + '.wal', { force: true });
+await phase('store (stage, split, insert, listings, match periods, commit)', async () => {
+  const phaseStore = await openDuckDbStore({
+    database: { path: phaseDb },
+    maxBatchRows: 50_000,
+    flushIntervalMs: 1000,
+  });
+  await phaseStore.applyFeedSnapshot(
+    'feodo',
+    { batches: parseExport() },
+    { startedAt: Date.now() * 1000, complete: true },
+  );
+  await phaseStore.close();
+});
+// Each measured line ran the phases before it too: take those off.
+const phaseRows = phases.map((entry, i) => {
+  const own = i === 0 ? entry.cpu : entry.cpu - phases[i - 1]!.cpu;
+  return `| ${entry.name} | ${own.toFixed(2)} | ${Math.round(rows / own).toLocaleString('en-US')} |`;
+});
+
 const rate = (seconds: number): string => Math.round(rows / seconds).toLocaleString('en-US');
 // CPU time (all threads, DuckDB's included) is the work done; wall time also shows how much of the
 // machine other processes took, so the load average is printed beside it.
@@ -107,15 +162,20 @@ const table = [
   '| --- | ---: | ---: | ---: | ---: |',
   `| first load (CLI, fresh file database) | ${first.wallSeconds.toFixed(2)} | ${cpu(first)} | ${rate(first.wallSeconds)} | ${first.peakRssMb.toFixed(0)} |`,
   `| unchanged refresh (CLI, same file: content hash) | ${again.wallSeconds.toFixed(2)} | ${cpu(again)} | | ${again.peakRssMb.toFixed(0)} |`,
+  `| for comparison: \`feeds list\` (CLI start and database open alone) | ${list.wallSeconds.toFixed(2)} | ${cpu(list)} | | ${list.peakRssMb.toFixed(0)} |`,
   `| refresh with 1% of rows changed (CLI) | ${changed.wallSeconds.toFixed(2)} | ${cpu(changed)} | ${rate(changed.wallSeconds)} | ${changed.peakRssMb.toFixed(0)} |`,
   `| first fetch over HTTP (in process, memory database) | ${fetchSeconds.toFixed(2)} | | ${rate(fetchSeconds)} | |`,
   `| unchanged refresh over HTTP (${refresh?.run.httpStatus === 304 ? '304 Not Modified' : refresh?.run.status}) | ${refreshSeconds.toFixed(3)} | | | |`,
+  '',
+  '| first-load phase (in process) | CPU s | rows per CPU s |',
+  '| --- | ---: | ---: |',
+  ...phaseRows,
   '',
   `Load average (1 min) on ${cpus().length} CPUs: ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after; peak RSS from ${first.rssSource}.`,
   '',
   `Targets: ≥ 200,000 indicators/s on the first load (${rate(first.wallSeconds)} measured, process start included); unchanged refresh under 1 s (${again.wallSeconds.toFixed(2)} s by hash through the CLI, process start included; ${refreshSeconds.toFixed(3)} s by 304).`,
   '',
-  `Exit codes: ${first.exitCode}, ${again.exitCode}, ${changed.exitCode}.`,
+  `Exit codes: ${first.exitCode}, ${again.exitCode}, ${changed.exitCode}, ${list.exitCode}.`,
 ].join('\n');
 writeFileSync(join(out, 'intel.md'), table + '\n');
 console.log(table);

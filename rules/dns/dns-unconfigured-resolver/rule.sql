@@ -10,12 +10,17 @@ WITH configured AS (
 home_resolvers AS (
   SELECT DISTINCT a.addr FROM device_services s JOIN device_addresses a ON a.mac = s.mac WHERE s.port = 53
 ),
+-- One branch per port, so that each port's equality filters the scan itself and only DNS flows are read whole.
 queries AS (
   SELECT src_addr, src_mac, dst_addr, protocol, dst_port, status, direction, first_seen_at, last_seen_at
   FROM flows
   WHERE ingested_at >= $window_start AND ingested_at < $window_end
-    AND direction IN ('outbound', 'internal')
-    AND ((dst_port = 53 AND protocol IN ('udp', 'tcp')) OR (dst_port = 853 AND protocol = 'tcp'))
+    AND direction IN ('outbound', 'internal') AND dst_port = 53 AND protocol IN ('udp', 'tcp')
+  UNION ALL
+  SELECT src_addr, src_mac, dst_addr, protocol, dst_port, status, direction, first_seen_at, last_seen_at
+  FROM flows
+  WHERE ingested_at >= $window_start AND ingested_at < $window_end
+    AND direction IN ('outbound', 'internal') AND dst_port = 853 AND protocol = 'tcp'
 ),
 strays AS (
   SELECT q.* FROM queries q

@@ -10,6 +10,12 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { AllowlistEntry } from '../store.js';
+import {
+  ALLOWLIST_FINGERPRINT,
+  GRACE_FINGERPRINT,
+  readFingerprint,
+  refreshAllMatches,
+} from './indicator-match-periods.js';
 import { indicatorRange } from './indicator-range.js';
 
 const ADDRESS_TYPES = new Set(['ipv4', 'ipv6', 'cidr']);
@@ -18,9 +24,21 @@ const ADDRESS_TYPES = new Set(['ipv4', 'ipv6', 'cidr']);
  * Replaces the allow-list with `entries`, their order kept as `position` (the first entry covering an
  * indicator gives its reason). Values are normalised as indicator values are: lowercase, and a domain
  * loses its final dot; URLs are kept as given. Throws on an address entry that is not an address or
- * network, as it would silently cover nothing. Runs inside the caller's transaction.
+ * network, as it would silently cover nothing. When the stored list changed, `indicator_allowlist`
+ * and `indicator_match_periods` are computed again. Runs inside the caller's transaction.
  */
 export async function replaceAllowlist(
+  connection: DuckDBConnection,
+  entries: readonly AllowlistEntry[],
+): Promise<void> {
+  const before = await readFingerprint(connection, ALLOWLIST_FINGERPRINT);
+  await writeAllowlist(connection, entries);
+  if ((await readFingerprint(connection, ALLOWLIST_FINGERPRINT)) !== before) {
+    await refreshAllMatches(connection, { allowlist: true });
+  }
+}
+
+async function writeAllowlist(
   connection: DuckDBConnection,
   entries: readonly AllowlistEntry[],
 ): Promise<void> {
@@ -76,14 +94,21 @@ function normaliseAllowlistValue(type: string, value: string): string {
   return type === 'domain' && lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
-/** Stores intel.grace_period_h where `indicator_validity` reads it. Runs inside the caller's transaction. */
+/**
+ * Stores intel.grace_period_h where `indicator_validity` reads it, and computes
+ * `indicator_match_periods` again when the value changed. Runs inside the caller's transaction.
+ */
 export async function saveGracePeriod(connection: DuckDBConnection, hours: number): Promise<void> {
   if (!Number.isFinite(hours) || hours < 0) {
     throw new Error(`the grace period must be a number of hours of 0 or more, not ${hours}`);
   }
+  const before = await readFingerprint(connection, GRACE_FINGERPRINT);
   await connection.run(
     "INSERT OR REPLACE INTO settings (key, value) VALUES ('intel.grace_period_h', $hours)",
     { hours: String(hours) },
     { hours: VARCHAR },
   );
+  if ((await readFingerprint(connection, GRACE_FINGERPRINT)) !== before) {
+    await refreshAllMatches(connection, { allowlist: false });
+  }
 }

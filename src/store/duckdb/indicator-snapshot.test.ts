@@ -173,6 +173,99 @@ describe('applyFeedSnapshot against a model', () => {
   });
 });
 
+/*
+ * A snapshot is applied a slice (122,880 drafts) at a time: this one takes two, with adds, updates,
+ * revocations and omissions in both, so the slice bookkeeping (ids per position, changes written at
+ * the end) is checked where a few drafts would not reach it.
+ */
+describe('applyFeedSnapshot over more than one slice', () => {
+  const COUNT = 130_000;
+  const address = (i: number): string => `11.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+  const row = (i: number, overrides: Partial<IndicatorDraft> = {}): IndicatorDraft =>
+    draft({ value: address(i), reference: null, raw: { n: i }, ...overrides });
+  const inBatches = (drafts: IndicatorDraft[]) => ({
+    batches: (function* () {
+      for (let at = 0; at < drafts.length; at += 1000) yield drafts.slice(at, at + 1000);
+    })(),
+  });
+  const every = (step: number, offset: number): number => Math.floor((COUNT - 1 - offset) / step) + 1;
+
+  let store: Store;
+  beforeEach(async () => {
+    store = await openMemoryStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('adds, updates, removes and reactivates exactly the drafts that changed, in every slice', async () => {
+    const first = Array.from({ length: COUNT }, (_, i) => row(i));
+    expect(
+      await store.applyFeedSnapshot('big', inBatches(first), { startedAt: TEST_EPOCH, complete: true }),
+    ).toEqual({ added: COUNT, updated: 0, removed: 0, reactivated: 0, unchanged: 0 });
+
+    // Every 1000th draft from 1 gets a new threat, from 2 is revoked, from 3 is left out; new keys
+    // come first and last, so both slices add.
+    const second = [row(COUNT), row(COUNT + 1)];
+    for (let i = 0; i < COUNT; i++) {
+      if (i % 1000 === 3) continue;
+      second.push(
+        i % 1000 === 1 ? row(i, { threat: 'scanner' }) : i % 1000 === 2 ? row(i, { revoked: true }) : row(i),
+      );
+    }
+    second.push(row(COUNT + 2));
+    const [updated, revoked, omitted] = [every(1000, 1), every(1000, 2), every(1000, 3)];
+    expect(
+      await store.applyFeedSnapshot('big', inBatches(second), {
+        startedAt: TEST_EPOCH + HOUR,
+        complete: true,
+      }),
+    ).toEqual({
+      added: 3,
+      updated,
+      removed: revoked + omitted,
+      reactivated: 0,
+      unchanged: COUNT - updated - revoked - omitted,
+    });
+    // Left out: still retired, and last listed at the first snapshot; everything else listed now.
+    const stored = await store.query(
+      `SELECT threat, listed, stale, count(*) AS n
+       FROM (
+         SELECT threat, removed_at IS NULL AS listed,
+           last_listed_at < (SELECT max(last_listed_at) FROM indicators WHERE source = 'big') AS stale
+         FROM indicators WHERE source = 'big'
+       )
+       GROUP BY ALL ORDER BY ALL`,
+    );
+    expect(stored.rows.map((r) => [r['threat'], r['listed'], r['stale'], Number(r['n'])])).toEqual([
+      ['botnet_cc', false, false, revoked],
+      ['botnet_cc', false, true, omitted],
+      ['botnet_cc', true, false, COUNT + 3 - updated - revoked - omitted],
+      ['scanner', true, false, updated],
+    ]);
+    const late = await store.lookupIndicators(address(COUNT - 1000 + 1));
+    expect(late[0]).toMatchObject({ threat: 'scanner', removedAt: null });
+
+    // The first snapshot again: the changed threats go back, and the revoked and omitted return.
+    expect(
+      await store.applyFeedSnapshot('big', inBatches(first), {
+        startedAt: TEST_EPOCH + 2 * HOUR,
+        complete: false,
+      }),
+    ).toEqual({
+      added: 0,
+      updated,
+      removed: 0,
+      reactivated: revoked + omitted,
+      unchanged: COUNT - updated - revoked - omitted,
+    });
+    expect((await store.lookupIndicators(address(COUNT - 1000 + 2)))[0]?.listings).toEqual([
+      { listedFrom: TEST_EPOCH, listedUntil: TEST_EPOCH + HOUR },
+      { listedFrom: TEST_EPOCH + 2 * HOUR, listedUntil: null },
+    ]);
+  }, 120_000);
+});
+
 const PRIVATE_AND_RESERVED: AllowlistEntry[] = [
   ['0.0.0.0/8', 'this network (RFC 791)'],
   ['10.0.0.0/8', 'private range (RFC 1918)'],

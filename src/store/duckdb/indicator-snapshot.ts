@@ -13,6 +13,7 @@ import type { EpochMicros } from '../../records/index.js';
 import type { FeedSnapshotResult, FeedState } from '../store.js';
 import { timestampTz, toNumber } from './duckdb-values.js';
 import { saveFeedState } from './feed-runs.js';
+import { refreshTouchedMatches, startTouched, touchFeed, TOUCHED_TABLE } from './indicator-match-periods.js';
 import type { SnapshotDrafts } from './snapshot-drafts.js';
 import { SnapshotEncoder, type RepeatSuspect } from './snapshot-encoder.js';
 
@@ -25,14 +26,20 @@ import { SnapshotEncoder, type RepeatSuspect } from './snapshot-encoder.js';
  * A feed's first load inserts each slice straight into `indicators` (a slice is one DuckDB row group,
  * which the insert writes to the file as it goes) and opens the listings once at the end. Later
  * snapshots join each slice to the feed's stored rows by key, which gives every draft an id and a
- * change, kept in `indicator_seen` (ord, id, change, revoked: a few dozen bytes a draft); added and
- * changed rows are written slice by slice, and the end moves the last-listed time of the unchanged
- * rows, opens and closes listing periods, and retires what a complete snapshot no longer lists.
+ * change, kept in `indicator_seen` (ord, id, change, revoked: a few dozen bytes a draft; the key and
+ * fields text too for a draft that is not unchanged, so no slice is split twice); added rows are
+ * written slice by slice, changed ones by one UPDATE at the end (an UPDATE ... FROM scans the whole
+ * table, so one UPDATE a slice meant one scan a slice), and the end also moves the last-listed time
+ * of the unchanged rows, opens and closes listing periods, and retires what a complete snapshot no
+ * longer lists.
+ * Last, the indicators it added, changed or retired (a first load: all of the feed's) get their rows
+ * of `indicator_allowlist` and `indicator_match_periods` computed again (indicator-match-periods.ts).
  *
  * Memory: JavaScript holds one batch of drafts and one slice of text at most. DuckDB keeps what a
  * transaction wrote to any table, temporary ones too, until it commits, so each slice's text stays
- * (about 300 bytes a draft) while the typed rows go to the file; no table holds the whole snapshot
- * typed in memory. Binding each slice as a statement parameter instead keeps no text, and a list of
+ * (about 300 bytes a draft) while the typed rows go to the file, and `indicator_seen` holds the text
+ * a second time for the drafts that are not unchanged; no table holds the whole snapshot typed in
+ * memory. Binding each slice as a statement parameter instead keeps no text, and a list of
  * a few hundred documents splits as fast, but an insert from a bound list no longer writes whole row
  * groups to the file as it runs: the typed rows stayed in memory until the commit (measured on half a
  * million Feodo rows: 260 MB held, and a ten-second commit), which costs more than the text.
@@ -48,7 +55,8 @@ const DOC_ROWS = 256;
 
 const SETUP = `CREATE OR REPLACE TEMP TABLE indicator_docs (first INTEGER NOT NULL, doc BLOB NOT NULL);
   CREATE OR REPLACE TEMP TABLE indicator_seen
-    (ord INTEGER NOT NULL, id UUID NOT NULL, change VARCHAR NOT NULL, revoked BOOLEAN NOT NULL)`;
+    (ord INTEGER NOT NULL, id UUID NOT NULL, change VARCHAR NOT NULL, revoked BOOLEAN NOT NULL,
+     type VARCHAR, value VARCHAR, port INTEGER, fields VARCHAR, fields_hash UBIGINT)`;
 
 /** The slice's lines as rows: position, key columns, revoked, the fields text and its hash. */
 export const SLICE_ROWS_SQL = `SELECT ord, h[1] AS type, h[2] AS value, CAST(nullif(h[3], '') AS INTEGER) AS port,
@@ -123,38 +131,48 @@ export const INSERT_FIRST_SLICE = insertRows(
  * field differs) or `unchanged`. New keys get their id here.
  */
 const SEE_SLICE = `INSERT INTO indicator_seen
-  SELECT s.ord, coalesce(i.id, gen_random_uuid()),
-    CASE
-      WHEN i.id IS NULL THEN 'added'
-      WHEN i.removed_at IS NULL AND s.revoked THEN 'removed'
-      WHEN i.removed_at IS NOT NULL AND NOT s.revoked THEN 'reactivated'
-      WHEN i.fields_hash <> s.fields_hash THEN 'updated'
-      ELSE 'unchanged'
-    END,
-    s.revoked
-  FROM (SELECT ord, type, value, port, revoked, fields_hash FROM (${SLICE_ROWS_SQL})) s
-  LEFT JOIN (SELECT id, type, value, port, removed_at, fields_hash FROM indicators WHERE source = $feed) i
-    ON i.type = s.type AND i.value = s.value AND i.port IS NOT DISTINCT FROM s.port`;
+  SELECT ord, id, change, revoked, ${['type', 'value', 'port', 'fields', 'fields_hash']
+    .map((c) => `CASE WHEN change <> 'unchanged' THEN ${c} END`)
+    .join(', ')}
+  FROM (
+    SELECT s.ord, s.type, s.value, s.port, s.revoked, s.fields, s.fields_hash,
+      coalesce(i.id, gen_random_uuid()) AS id,
+      CASE
+        WHEN i.id IS NULL THEN 'added'
+        WHEN i.removed_at IS NULL AND s.revoked THEN 'removed'
+        WHEN i.removed_at IS NOT NULL AND NOT s.revoked THEN 'reactivated'
+        WHEN i.fields_hash <> s.fields_hash THEN 'updated'
+        ELSE 'unchanged'
+      END AS change
+    FROM (${SLICE_ROWS_SQL}) s
+    LEFT JOIN (SELECT id, type, value, port, removed_at, fields_hash FROM indicators WHERE source = $feed) i
+      ON i.type = s.type AND i.value = s.value AND i.port IS NOT DISTINCT FROM s.port
+  )`;
 
 const COUNT_SLICE = `SELECT count(*) FILTER (WHERE change = 'added'),
     count(*) FILTER (WHERE change IN ('updated', 'reactivated', 'removed'))
   FROM indicator_seen WHERE ord >= $base`;
 
-/** The slice's rows whose change is in `changes`, joined to what SEE_SLICE decided for them. */
-function sliceRowsWithChange(changes: string): string {
-  return `SELECT d.id, d.change, s.* EXCLUDE (ord)
-    FROM (${SLICE_ROWS_SQL}) s
-    JOIN (SELECT ord, id, change FROM indicator_seen WHERE ord >= $base AND change IN (${changes})) d
-      ON d.ord = s.ord`;
+/**
+ * The seen drafts whose change is in `changes` (SEE_SLICE kept their key and fields), of the slice
+ * from `$base` on when `where` says so.
+ */
+function seenWithChange(changes: string, where = 'true'): string {
+  return `SELECT id, change, type, value, port, revoked, fields, fields_hash
+    FROM indicator_seen WHERE ${where} AND change IN (${changes})`;
 }
 
-const INSERT_ADDED = insertRows(sliceRowsWithChange("'added'"));
+const INSERT_ADDED = insertRows(seenWithChange("'added'", 'ord >= $base'));
 
+/**
+ * Every changed row of the snapshot in one statement: an UPDATE ... FROM scans all of `indicators`
+ * to find its rows, so one UPDATE a slice scanned the table once a slice for a handful of rows.
+ */
 const UPDATE_CHANGED = `UPDATE indicators SET
     ${SOURCE_COLUMNS.map((c) => `${c} = t.${c}`).join(', ')},
     last_listed_at = $at,
     removed_at = CASE t.change WHEN 'reactivated' THEN NULL WHEN 'removed' THEN $at ELSE indicators.removed_at END
-  FROM (${splitFields(sliceRowsWithChange("'updated', 'reactivated', 'removed'"))}) t
+  FROM (${splitFields(seenWithChange("'updated', 'reactivated', 'removed'"))}) t
   WHERE indicators.id = t.id`;
 
 /** After a first load: a listing period for each indicator not revoked (the feed had no others). */
@@ -176,11 +194,15 @@ const COUNT_SEEN = `SELECT count(*) FILTER (WHERE change = 'added'), count(*) FI
     count(*) FILTER (WHERE change = 'unchanged')
   FROM indicator_seen`;
 
+/** What indicator_match_periods must see again: every draft but the unchanged ones. */
+const TOUCH_SEEN = `INSERT INTO ${TOUCHED_TABLE} SELECT id FROM indicator_seen WHERE change <> 'unchanged'`;
+
 const FIND_GONE = `CREATE OR REPLACE TEMP TABLE indicator_gone AS
   SELECT i.id FROM (SELECT id FROM indicators WHERE source = $feed AND removed_at IS NULL) i
   ANTI JOIN indicator_seen s ON s.id = i.id`;
 
 const RETIRE_GONE = [
+  `INSERT INTO ${TOUCHED_TABLE} SELECT id FROM indicator_gone`,
   `UPDATE indicator_listings SET listed_until = $at
     FROM indicator_gone g WHERE indicator_listings.indicator_id = g.id AND listed_until IS NULL`,
   'UPDATE indicators SET removed_at = $at FROM indicator_gone g WHERE indicators.id = g.id',
@@ -213,9 +235,11 @@ export async function applyIndicatorSnapshot(
     ).getRows();
   const isFirstLoad = !(await feedHasIndicators(connection, feed));
   await connection.run(SETUP);
+  await startTouched(connection);
   const encoder = new SnapshotEncoder(drafts);
   const appender = await connection.createAppender('indicator_docs', 'main', 'temp');
   let applying: Promise<void> | null = null;
+  let changedRows = 0;
   try {
     for (;;) {
       const base = encoder.count;
@@ -226,7 +250,11 @@ export async function applyIndicatorSnapshot(
       if (applying !== null) await applying;
       if (rows === 0) break;
       appender.flushSync();
-      applying = isFirstLoad ? applyFirstSlice(exec) : applySlice(exec, base);
+      applying = isFirstLoad
+        ? applyFirstSlice(exec)
+        : applySlice(exec, base).then((changed) => {
+            changedRows += changed;
+          });
       // Awaited before the next slice or in the catch below; until then a failure must not go unhandled.
       applying.catch(() => undefined);
     }
@@ -242,12 +270,16 @@ export async function applyIndicatorSnapshot(
   let result: FeedSnapshotResult;
   if (isFirstLoad) {
     await exec(OPEN_FIRST_LISTINGS);
+    await touchFeed(connection, feed);
     result = { added: encoder.count, updated: 0, removed: 0, reactivated: 0, unchanged: 0 };
   } else {
+    if (changedRows > 0) await exec(UPDATE_CHANGED);
     for (const sql of FINISH_SEEN) await exec(sql);
+    await exec(TOUCH_SEEN);
     result = await readCounts(exec);
     if (run.complete) result.removed += await retireGone(exec);
   }
+  await refreshTouchedMatches(connection);
   await connection.run('DROP TABLE indicator_docs; DROP TABLE indicator_seen');
   if (run.state !== undefined) await saveFeedState(connection, feed, run.state, run.startedAt);
   return result;
@@ -260,13 +292,16 @@ async function applyFirstSlice(exec: Exec): Promise<void> {
   await exec('DELETE FROM indicator_docs');
 }
 
-/** Sees every draft of the slice, then writes the added and changed ones. */
-async function applySlice(exec: Exec, base: number): Promise<void> {
+/**
+ * Sees every draft of the slice and writes the added ones; returns how many changed (UPDATE_CHANGED
+ * writes those at the end).
+ */
+async function applySlice(exec: Exec, base: number): Promise<number> {
   await exec(SEE_SLICE);
   const [added = 0, changed = 0] = ((await exec(COUNT_SLICE, { base }))[0] ?? []).map(toNumber);
   if (added > 0) await exec(INSERT_ADDED, { base });
-  if (changed > 0) await exec(UPDATE_CHANGED, { base });
   await exec('DELETE FROM indicator_docs');
+  return changed;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { GRACE_FINGERPRINT, readFingerprint, refreshAllMatches } from './indicator-match-periods.js';
 
 /**
  * Deletes the settings under `prefix` and writes `values`. Runs inside the caller's transaction.
- * Throws when a key lies outside the prefix, so one stage cannot overwrite another's settings.
+ * Throws when a key lies outside the prefix, so one stage cannot overwrite another's settings. A
+ * prefix that covers `intel.grace_period_h` and changes it recomputes `indicator_match_periods`.
  */
 export async function replaceSettings(
   connection: DuckDBConnection,
@@ -13,6 +15,8 @@ export async function replaceSettings(
   for (const key of Object.keys(values)) {
     if (!key.startsWith(prefix)) throw new Error(`the setting "${key}" is not under "${prefix}"`);
   }
+  const isGraceCovered = 'intel.grace_period_h'.startsWith(prefix);
+  const graceBefore = isGraceCovered ? await readFingerprint(connection, GRACE_FINGERPRINT) : '';
   await connection.run(
     'DELETE FROM settings WHERE starts_with(key, $prefix)',
     { prefix },
@@ -24,5 +28,8 @@ export async function replaceSettings(
       { key, value },
       { key: VARCHAR, value: VARCHAR },
     );
+  }
+  if (isGraceCovered && (await readFingerprint(connection, GRACE_FINGERPRINT)) !== graceBefore) {
+    await refreshAllMatches(connection, { allowlist: false });
   }
 }
