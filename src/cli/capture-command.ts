@@ -1,11 +1,11 @@
-import { createLiveCapture } from '../capture/index.js';
-import { createPacketPipeline } from '../daemon/index.js';
+import { runLiveCaptureLoop } from '../daemon/index.js';
 import { YamoriError } from '../errors/index.js';
 import { captureConntrack } from './capture-conntrack.js';
 import { withStore } from './open-store.js';
 import { formatCount, line, printJsonLines } from './output.js';
 import { parsePositiveInteger } from './parse-time.js';
 import { createProgressLine } from './progress-line.js';
+import { untilStopSignal } from './stop-signal.js';
 import type { Register } from './run-cli.js';
 
 interface CaptureOptions {
@@ -47,56 +47,18 @@ export const registerCaptureCommand: Register = (program, context) => {
         });
       }
       await withStore(config, async (store) => {
-        const pipeline = createPacketPipeline(config, {
-          store,
-          log: ctx.log,
-          onWritten: (s) =>
-            ctx.log.debug('batch written', { flows_total: s.flowsWritten, dns_total: s.dnsWritten }),
-        });
-        const live = createLiveCapture(captureConfig, {
-          onWarning: (message, fields) => ctx.log.warn(message, fields),
-        });
-        await live.start();
-        if (!ctx.output.quiet) {
-          ctx.log.info('capturing', {
-            interface: captureConfig.interface,
-            filter: captureConfig.filter ?? 'none',
-          });
-        }
-        let stopping = false;
-        const stop = (): void => {
-          if (stopping) return;
-          stopping = true;
-          live
-            .stop()
-            .catch((error: unknown) => ctx.log.error('stopping tcpdump failed', { error: String(error) }));
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
         const progress = createProgressLine(ctx.output.err, ctx.output.isTerminal, ctx.now);
-        const timer = setInterval(() => {
-          pipeline
-            .tick(ctx.now() * 1000)
-            .then(() => pipeline.flush())
-            .catch((error: unknown) =>
-              ctx.log.warnLimited('writing flows failed; will retry', { error: String(error) }),
-            );
-        }, config.store.flushIntervalMs);
-        try {
-          for await (const batch of live.packets()) {
-            await pipeline.ingest(batch);
-            const s = pipeline.stats();
-            progress.update(s.packets, s.bytes, null, s.flowsWritten + s.liveFlows);
-          }
-        } finally {
-          clearInterval(timer);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          progress.done();
-          await pipeline.finish();
-        }
-        const s = pipeline.stats();
-        const captureStats = live.stats();
+        const { pipeline: s, capture: captureStats } = await untilStopSignal((signal) =>
+          runLiveCaptureLoop(
+            { ...config, capture: captureConfig },
+            { store, log: ctx.log, now: ctx.now },
+            {
+              signal,
+              onProgress: ({ pipeline: p }) =>
+                progress.update(p.packets, p.bytes, null, p.flowsWritten + p.liveFlows),
+            },
+          ).finally(() => progress.done()),
+        );
         const summary = {
           interface: captureConfig.interface,
           packets: s.packets,

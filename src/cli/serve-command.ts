@@ -1,18 +1,13 @@
 import { createAlertWriter } from '../alert/index.js';
-import {
-  createConntrackSource,
-  createLiveCapture,
-  DROP_REASONS,
-  readConntrackTimeouts,
-} from '../capture/index.js';
+import { DROP_REASONS } from '../capture/index.js';
 import type { YamoriConfig } from '../config/index.js';
 import {
   createCollectPipeline,
-  createConntrackPipeline,
-  createPacketPipeline,
   createStageSupervisor,
   MetricSet,
   periodicStage,
+  runConntrackLoop,
+  runLiveCaptureLoop,
   sleep,
   untilAborted,
   type Stage,
@@ -37,6 +32,7 @@ const FEED_CHECK_MS = 60_000;
 const RETENTION_CHECK_MS = 3_600_000;
 const DELIVERY_POLL_MS = 5_000;
 const SOURCE_TICK_MS = 1_000;
+const ROLLUP_CHECK_MS = 300_000;
 
 export const registerServeCommand: Register = (program, context) => {
   program
@@ -132,6 +128,7 @@ async function serve(ctx: CliContext): Promise<void> {
         }),
       );
     }
+    stages.push(rollupStage(store));
     supervisor = createStageSupervisor(stages, { log: ctx.log, now: ctx.now });
     const running = supervisor;
     const stopped = new Promise<void>((resolveStop) => {
@@ -223,82 +220,34 @@ function sourceStage(
     return {
       name: 'conntrack',
       async run({ signal, ready }) {
-        const pipeline = createConntrackPipeline(config, {
-          store,
-          timeouts: readConntrackTimeouts(),
-          now: ctx.now,
-        });
-        const conntrack = createConntrackSource(
-          { conntrackPath: 'conntrack', restartDelayMs: config.capture.restartDelayMs },
-          { onWarning: (message, fields) => ctx.log.warnLimited(message, fields) },
+        const result = await runConntrackLoop(
+          config,
+          { store, log: ctx.log, now: ctx.now },
+          {
+            signal,
+            onStarted: ready,
+            onProgress: ({ pipeline: s }) =>
+              publish(s.newEvents + s.destroyEvents, 0, s.flowsWritten, s.openConnections),
+          },
         );
-        await conntrack.start();
-        ready();
-        const onAbort = (): void => {
-          conntrack
-            .stop()
-            .catch((error: unknown) => ctx.log.error('stopping conntrack failed', { error: String(error) }));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        const timer = setInterval(() => {
-          pipeline.flush().catch(warn);
-        }, config.store.flushIntervalMs);
-        try {
-          for await (const events of conntrack.events()) {
-            await pipeline.ingest(events);
-            const s = pipeline.stats();
-            publish(s.newEvents + s.destroyEvents, 0, s.flowsWritten, s.openConnections);
-          }
-        } finally {
-          clearInterval(timer);
-          signal.removeEventListener('abort', onAbort);
-          await pipeline.finish();
-        }
-        if (!signal.aborted) throw new Error('conntrack stopped sending events');
+        if (!result.stopped) throw new Error('conntrack stopped sending events');
       },
     };
   }
   return {
     name: 'capture',
     async run({ signal, ready }) {
-      const pipeline = createPacketPipeline(config, { store, log: ctx.log });
-      const live = createLiveCapture(config.capture, {
-        onWarning: (message, fields) => ctx.log.warn(message, fields),
-      });
-      await live.start();
-      ctx.log.info('capturing', {
-        interface: config.capture.interface,
-        filter: config.capture.filter ?? 'none',
-      });
-      ready();
-      const onAbort = (): void => {
-        live
-          .stop()
-          .catch((error: unknown) => ctx.log.error('stopping tcpdump failed', { error: String(error) }));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      const report = (): void => {
-        const s = pipeline.stats();
-        const c = live.stats();
-        publish(s.packets, c.kernelDrops + c.ifDrops + s.malformed, s.flowsWritten, s.liveFlows);
-      };
-      const timer = setInterval(() => {
-        pipeline
-          .tick(ctx.now() * 1000)
-          .then(() => pipeline.flush())
-          .catch(warn);
-        live.refreshStats().catch(() => undefined);
-        report();
-      }, config.store.flushIntervalMs);
-      try {
-        for await (const batch of live.packets()) await pipeline.ingest(batch);
-      } finally {
-        clearInterval(timer);
-        signal.removeEventListener('abort', onAbort);
-        await pipeline.finish();
-        report();
-      }
-      if (!signal.aborted) throw new Error('live capture ended');
+      const result = await runLiveCaptureLoop(
+        config,
+        { store, log: ctx.log, now: ctx.now },
+        {
+          signal,
+          onStarted: ready,
+          onProgress: ({ pipeline: s, capture: c }) =>
+            publish(s.packets, c.kernelDrops + c.ifDrops + s.malformed, s.flowsWritten, s.liveFlows),
+        },
+      );
+      if (!result.stopped) throw new Error('live capture ended');
     },
   };
 }
@@ -400,6 +349,24 @@ function retentionStage(ctx: CliContext, config: YamoriConfig, store: Store, m: 
       if (pruned > 0) ctx.log.info('old flows pruned', { flows: pruned, days: config.retention.flowsD });
     },
   );
+}
+
+/**
+ * The dashboard's hourly rollups: hours that ended (or took late flows) since the last round are
+ * rolled up, then the write-ahead log is checkpointed. Ready at once, as the first round after an
+ * upgrade can take minutes over a long history; until an hour is rolled up, readers use its flows.
+ */
+function rollupStage(store: Store): Stage {
+  return {
+    name: 'rollups',
+    async run({ signal, ready }) {
+      ready();
+      while (!signal.aborted) {
+        await store.checkpoint();
+        await sleep(ROLLUP_CHECK_MS, signal);
+      }
+    },
+  };
 }
 
 /** Alert delivery: routes new alerts and sends what is due every few seconds; failures wait in the outbox. */

@@ -46,6 +46,20 @@ export {
   type ConntrackPipelineStats,
 } from './conntrack-pipeline.js';
 export {
+  runLiveCaptureLoop,
+  type LiveCaptureLoopConfig,
+  type LiveCaptureLoopDeps,
+  type LiveCaptureLoopOptions,
+  type LiveCaptureLoopStats,
+} from './live-capture-loop.js';
+export {
+  runConntrackLoop,
+  type ConntrackLoopConfig,
+  type ConntrackLoopDeps,
+  type ConntrackLoopOptions,
+  type ConntrackLoopStats,
+} from './conntrack-loop.js';
+export {
   createStageSupervisor,
   periodicStage,
   sleep,

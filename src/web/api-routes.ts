@@ -35,6 +35,9 @@ export interface ApiRoute {
 
 const FLOW_DIRECTIONS: readonly FlowDirection[] = ['outbound', 'inbound', 'internal', 'external'];
 const RANGES = { '1h': 3_600, '6h': 21_600, '24h': 86_400, '7d': 604_800, '30d': 2_592_000 } as const;
+const OVERVIEW_STEP_US = 300_000_000;
+/** A device page shows the peers of the last 30 days. */
+const PEER_WINDOW_US = 30 * 86_400_000_000;
 
 /** The routes that need a session or token (login, logout and the session probe live in web-server.ts). */
 export function createApiRoutes(deps: WebServerDeps, nowMs: () => number): ApiRoute[] {
@@ -57,7 +60,9 @@ export function createApiRoutes(deps: WebServerDeps, nowMs: () => number): ApiRo
       pattern: '/api/overview',
       async handle({ query }) {
         const range = enumParam(query, 'range', Object.keys(RANGES) as (keyof typeof RANGES)[]) ?? '24h';
-        const until = nowUs();
+        // The range ends at the next 5-minute mark, so that its 48 buckets of 24 h, 7 d and 30 d are
+        // whole 5-minute steps and the store can read them from its rollups.
+        const until = Math.ceil(nowUs() / OVERVIEW_STEP_US) * OVERVIEW_STEP_US;
         const since = until - RANGES[range] * 1_000_000;
         const overview = await store.dashboardOverview({ since, until, buckets: 48, top: 10 });
         const feeds = await deps.feedStatus();
@@ -99,7 +104,7 @@ export function createApiRoutes(deps: WebServerDeps, nowMs: () => number): ApiRo
         const [device] = await store.listDevices({ mac, limit: 1 });
         if (device === undefined) throw new YamoriError('WEB_NOT_FOUND', { what: 'device', id: mac });
         const [peers, alerts] = await Promise.all([
-          store.devicePeers(device.mac, { limit: 50 }),
+          store.devicePeers(device.mac, { since: nowUs() - PEER_WINDOW_US, limit: 50 }),
           store.pageAlerts({ deviceMac: device.mac, limit: 50 }),
         ]);
         return { device, peers, alerts: alerts.map(alertSummary) };

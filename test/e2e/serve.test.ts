@@ -225,11 +225,12 @@ describe('yamori serve', () => {
         'retention',
         'delivery',
         'web',
+        'rollups',
       ]);
       expect(health.byName.get('feeds')!.problem).toContain('broken-list');
       expect(health.byName.get('feeds')!.problem).not.toContain('c2-list');
       expect(health.byName.get('delivery')!.problem).toMatch(/deliveries failed/);
-      for (const name of ['collect', 'rules', 'retention', 'web']) {
+      for (const name of ['collect', 'rules', 'retention', 'web', 'rollups']) {
         expect(health.byName.get(name), out()).toMatchObject({ state: 'running', healthy: true });
       }
       expect(hookRequests.length).toBeGreaterThan(0);

@@ -13,21 +13,36 @@ import type {
   FlowPageFilter,
   FlowRow,
   OverviewRange,
+  TopRemote,
 } from '../dashboard.js';
 import { ALERT_COLUMNS, alertFromRow } from './alerts.js';
+import {
+  BYTES_IN,
+  BYTES_OUT,
+  FLOW_NAME,
+  LOCAL_ADDR,
+  LOCAL_MAC,
+  REMOTE_ADDR,
+  REMOTE_PORT,
+  TRAFFIC_SLOT_US,
+  planFlowRange,
+  rawCondition,
+  rollupCondition,
+  type FlowRangePlan,
+} from './flow-rollups.js';
 import { toNumber, toNumberOrNull, toStringOrNull, toText } from './duckdb-values.js';
 import { SqlConditions } from './sql-conditions.js';
-
-// The home side of a flow: the responder of an inbound flow, the initiator of every other.
-const LOCAL_ADDR = `CASE WHEN direction = 'inbound' THEN dst_addr ELSE src_addr END`;
-const LOCAL_MAC = `CASE WHEN direction = 'inbound' THEN dst_mac ELSE src_mac END`;
-const REMOTE_ADDR = `CASE WHEN direction = 'inbound' THEN src_addr ELSE dst_addr END`;
 
 function clamp(value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback;
   return Math.min(max, Math.max(min, Math.floor(value)));
 }
 
+/**
+ * The overview's figures from the hourly rollups for whole hours rolled up and from flows for the
+ * rest (flow-rollups.ts), so they equal what the flows alone give. The traffic chart uses the
+ * 5-minute rollups only when its buckets are made of whole 5-minute steps from `since`.
+ */
 export async function readOverview(
   connection: DuckDBConnection,
   range: OverviewRange,
@@ -35,18 +50,26 @@ export async function readOverview(
   const buckets = clamp(range.buckets, 48, 1, 1000);
   const top = clamp(range.top, 10, 1, 100);
   const bucketUs = Math.max(1, Math.ceil((range.until - range.since) / buckets));
-  const c = new SqlConditions();
-  const since = c.time(range.since);
-  const until = c.time(range.until);
-  const inRange = `first_seen_at >= ${since} AND first_seen_at < ${until}`;
+  const plan = await planFlowRange(connection, range.since, range.until);
+  const isAligned = range.since % TRAFFIC_SLOT_US === 0 && bucketUs % TRAFFIC_SLOT_US === 0;
+  const chartPlan: FlowRangePlan = isAligned
+    ? plan
+    : { ...plan, rollup: [], raw: [[range.since, range.until]] };
+
+  const t = new SqlConditions();
+  const since = t.time(range.since);
   const traffic = await connection.runAndReadAll(
-    `SELECT (epoch_us(first_seen_at) - epoch_us(${since})) // ${bucketUs} AS bucket,
-       sum(CASE WHEN direction = 'inbound' THEN dst_bytes ELSE src_bytes END)::BIGINT AS bytes_out,
-       sum(CASE WHEN direction = 'inbound' THEN src_bytes ELSE dst_bytes END)::BIGINT AS bytes_in,
-       count(*)::BIGINT AS flows
-     FROM flows WHERE ${inRange} GROUP BY 1 ORDER BY 1`,
-    c.values,
-    c.types,
+    `WITH parts AS (
+       SELECT slot_at AS started_at, bytes_out, bytes_in, flows FROM flow_traffic_rollups
+       WHERE ${rollupCondition(chartPlan, t)}
+       UNION ALL
+       SELECT first_seen_at, ${BYTES_OUT}, ${BYTES_IN}, 1 FROM flows WHERE ${rawCondition(chartPlan, t)}
+     )
+     SELECT (epoch_us(started_at) - epoch_us(${since})) // ${bucketUs} AS bucket, sum(bytes_out)::BIGINT AS bytes_out,
+            sum(bytes_in)::BIGINT AS bytes_in, sum(flows)::BIGINT AS flows
+     FROM parts GROUP BY 1 ORDER BY 1`,
+    t.values,
+    t.types,
   );
   const byBucket = new Map(traffic.getRowObjects().map((row) => [toNumber(row.bucket), row]));
   const trafficRows = Array.from({ length: buckets }, (_, index) => {
@@ -58,11 +81,18 @@ export async function readOverview(
       flows: row ? toNumber(row.flows) : 0,
     };
   });
+
+  const d = new SqlConditions();
   const devices = await connection.runAndReadAll(
     `WITH local AS (
-       SELECT ${LOCAL_MAC} AS mac, ${LOCAL_ADDR} AS addr, sum(src_bytes + dst_bytes)::BIGINT AS bytes,
-              count(*)::BIGINT AS flows
-       FROM flows WHERE ${inRange} AND direction IN ('outbound', 'inbound', 'internal')
+       SELECT mac, addr, sum(bytes)::BIGINT AS bytes, sum(flows)::BIGINT AS flows FROM (
+         SELECT local_mac AS mac, local_addr AS addr, bytes_out + bytes_in AS bytes, flows
+         FROM flow_traffic_rollups
+         WHERE ${rollupCondition(plan, d)} AND direction IN ('outbound', 'inbound', 'internal')
+         UNION ALL
+         SELECT ${LOCAL_MAC}, ${LOCAL_ADDR}, src_bytes + dst_bytes, 1 FROM flows
+         WHERE ${rawCondition(plan, d)} AND direction IN ('outbound', 'inbound', 'internal')
+       )
        GROUP BY 1, 2
      ), named AS (
        SELECT coalesce(l.mac, a.mac) AS mac, l.addr, l.bytes, l.flows
@@ -75,27 +105,20 @@ export async function readOverview(
      FROM named n LEFT JOIN device_names d ON d.mac = n.mac
      GROUP BY n.mac, CASE WHEN n.mac IS NULL THEN n.addr END
      ORDER BY bytes DESC, addr LIMIT ${top}`,
-    c.values,
-    c.types,
+    d.values,
+    d.types,
   );
-  const remotes = await connection.runAndReadAll(
-    `SELECT ${REMOTE_ADDR} AS addr,
-       arg_max(coalesce(server_name, dns_name), last_seen_at) FILTER (WHERE coalesce(server_name, dns_name) IS NOT NULL) AS name,
-       sum(src_bytes + dst_bytes)::BIGINT AS bytes, count(*)::BIGINT AS flows,
-       count(DISTINCT ${LOCAL_ADDR})::BIGINT AS devices
-     FROM flows WHERE ${inRange} AND direction IN ('outbound', 'inbound')
-     GROUP BY 1 ORDER BY bytes DESC, addr LIMIT ${top * 10}`,
-    c.values,
-    c.types,
-  );
+  const remotes = await readTopRemotes(connection, plan, top * 10);
   const alerts = await connection.runAndReadAll(
     `SELECT status, severity, count(*)::BIGINT AS count FROM alerts GROUP BY 1, 2 ORDER BY 1, 2`,
   );
+  const n = new SqlConditions();
   const totals = await connection.runAndReadAll(
-    `SELECT (SELECT count(*) FROM flows WHERE ${inRange})::BIGINT AS flows,
+    `SELECT (SELECT coalesce(sum(flows), 0) FROM flow_traffic_rollups WHERE ${rollupCondition(plan, n)})::BIGINT
+              + (SELECT count(*) FROM flows WHERE ${rawCondition(plan, n)})::BIGINT AS flows,
             (SELECT count(*) FROM devices)::BIGINT AS devices`,
-    c.values,
-    c.types,
+    n.values,
+    n.types,
   );
   const total = totals.getRowObjects()[0];
   return {
@@ -108,13 +131,7 @@ export async function readOverview(
       bytes: toNumber(row.bytes),
       flows: toNumber(row.flows),
     })),
-    topRemotes: remotes.getRowObjects().map((row) => ({
-      addr: toText(row.addr),
-      name: toStringOrNull(row.name),
-      bytes: toNumber(row.bytes),
-      flows: toNumber(row.flows),
-      devices: toNumber(row.devices),
-    })),
+    topRemotes: remotes,
     alerts: alerts.getRowObjects().map((row) => ({
       status: toText(row.status) as AlertStatus,
       severity: toText(row.severity) as AlertSeverity,
@@ -123,6 +140,44 @@ export async function readOverview(
     flows: total ? toNumber(total.flows) : 0,
     devices: total ? toNumber(total.devices) : 0,
   };
+}
+
+/**
+ * The remote hosts with the most bytes in outbound and inbound flows: ranked on bytes alone first,
+ * then names and device counts looked up for the `limit` ranked first only.
+ */
+async function readTopRemotes(
+  connection: DuckDBConnection,
+  plan: FlowRangePlan,
+  limit: number,
+): Promise<TopRemote[]> {
+  const c = new SqlConditions();
+  const reader = await connection.runAndReadAll(
+    `WITH parts AS MATERIALIZED (
+       SELECT remote_addr AS addr, local_addr, name, name_seen_at, bytes, flows FROM flow_peer_rollups
+       WHERE ${rollupCondition(plan, c)} AND direction IN ('outbound', 'inbound')
+       UNION ALL
+       SELECT ${REMOTE_ADDR}, ${LOCAL_ADDR}, ${FLOW_NAME},
+              CASE WHEN ${FLOW_NAME} IS NOT NULL THEN last_seen_at END, src_bytes + dst_bytes, 1
+       FROM flows WHERE ${rawCondition(plan, c)} AND direction IN ('outbound', 'inbound')
+     ), ranked AS (
+       SELECT addr, sum(bytes)::BIGINT AS bytes FROM parts GROUP BY 1 ORDER BY bytes DESC, addr LIMIT ${limit}
+     )
+     SELECT p.addr, any_value(r.bytes) AS bytes,
+            arg_max(p.name, p.name_seen_at) FILTER (WHERE p.name IS NOT NULL) AS name,
+            sum(p.flows)::BIGINT AS flows, count(DISTINCT p.local_addr)::BIGINT AS devices
+     FROM parts p JOIN ranked r ON r.addr = p.addr
+     GROUP BY p.addr ORDER BY bytes DESC, p.addr`,
+    c.values,
+    c.types,
+  );
+  return reader.getRowObjects().map((row) => ({
+    addr: toText(row.addr),
+    name: toStringOrNull(row.name),
+    bytes: toNumber(row.bytes),
+    flows: toNumber(row.flows),
+    devices: toNumber(row.devices),
+  }));
 }
 
 /** The WITH clause naming a device's MACs and addresses, for `deviceCondition`. */
@@ -265,36 +320,74 @@ export async function readAlertPage(connection: DuckDBConnection, filter: AlertP
   return reader.getRowObjects().map(alertFromRow);
 }
 
+/**
+ * Who a device talks to: the remote side of the outbound and inbound flows whose home side has one
+ * of its MACs or addresses and that started at or after `since` (all of them without it), from the
+ * rollups for whole hours and from flows for the rest. The device's MACs and addresses are looked up
+ * first and bound as values, so the rollups are filtered on plain column comparisons in one scan.
+ */
 export async function readDevicePeers(
   connection: DuckDBConnection,
-  mac: string,
+  device: string,
   options: { since?: number; limit?: number },
 ): Promise<DevicePeer[]> {
+  const s = new SqlConditions();
+  const scope = await connection.runAndReadAll(
+    `${deviceScope(s, device)}SELECT (SELECT list(mac) FROM device_macs WHERE mac IS NOT NULL) AS macs,
+       (SELECT list(addr) FROM device_addrs WHERE addr IS NOT NULL) AS addrs`,
+    s.values,
+    s.types,
+  );
+  const row = scope.getRowObjects()[0];
+  const listOf = (value: unknown): string[] =>
+    ((value as { items?: unknown[] } | null)?.items ?? []).map((item) => toText(item));
+  const macs = listOf(row?.macs);
+  const addrs = listOf(row?.addrs);
+  const plan = await planFlowRange(connection, options.since ?? 0, null);
   const c = new SqlConditions();
-  const prefix = deviceScope(c, mac);
-  c.add(DEVICE_CONDITION);
-  c.add(`direction IN ('outbound', 'inbound')`);
-  if (options.since !== undefined) c.add(`last_seen_at >= ${c.time(options.since)}`);
+  const inList = (values: string[]): string => values.map((v) => c.param(v)).join(', ');
+  const ofDevice = [
+    ...(macs.length === 0 ? [] : [`local_mac IN (${inList(macs)})`]),
+    ...(addrs.length === 0 ? [] : [`local_addr IN (${inList(addrs)})`]),
+  ];
+  const isOfDevice = ofDevice.length === 0 ? 'FALSE' : `(${ofDevice.join(' OR ')})`;
   const reader = await connection.runAndReadAll(
-    `${prefix}SELECT ${REMOTE_ADDR} AS addr,
-       arg_max(coalesce(server_name, dns_name), last_seen_at) FILTER (WHERE coalesce(server_name, dns_name) IS NOT NULL) AS name,
-       count(*)::BIGINT AS flows, sum(src_bytes + dst_bytes)::BIGINT AS bytes,
-       approx_top_k(CASE WHEN direction = 'inbound' THEN src_port ELSE dst_port END, 5) AS ports,
-       epoch_us(max(last_seen_at)) AS last_seen_at
-     FROM flows ${c.where()}
-     GROUP BY 1 ORDER BY bytes DESC, addr LIMIT ${clamp(options.limit, 50, 1, 500)}`,
+    `WITH parts AS (
+       SELECT remote_addr AS addr, remote_port AS port, name, name_seen_at, bytes, flows, last_seen_at
+       FROM flow_peer_rollups
+       WHERE ${rollupCondition(plan, c)} AND direction IN ('outbound', 'inbound') AND ${isOfDevice}
+       UNION ALL
+       SELECT ${REMOTE_ADDR}, ${REMOTE_PORT}, ${FLOW_NAME},
+              CASE WHEN ${FLOW_NAME} IS NOT NULL THEN last_seen_at END, src_bytes + dst_bytes, 1, last_seen_at
+       FROM (
+         SELECT *, ${LOCAL_MAC} AS local_mac, ${LOCAL_ADDR} AS local_addr FROM flows
+         WHERE ${rawCondition(plan, c)} AND direction IN ('outbound', 'inbound')
+       )
+       WHERE ${isOfDevice}
+     ), by_port AS (
+       SELECT addr, port, sum(flows) AS flows, sum(bytes) AS bytes,
+              arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL) AS name,
+              max(name_seen_at) FILTER (WHERE name IS NOT NULL) AS name_seen_at,
+              max(last_seen_at) AS last_seen_at
+       FROM parts GROUP BY 1, 2
+     )
+     SELECT addr, arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL) AS name,
+            sum(flows)::BIGINT AS flows, sum(bytes)::BIGINT AS bytes,
+            list(port ORDER BY flows DESC, port)[1:5] AS ports, epoch_us(max(last_seen_at)) AS last_seen_at
+     FROM by_port
+     GROUP BY addr ORDER BY bytes DESC, addr LIMIT ${clamp(options.limit, 50, 1, 500)}`,
     c.values,
     c.types,
   );
-  return reader.getRowObjects().map((row) => ({
-    addr: toText(row.addr),
-    name: toStringOrNull(row.name),
-    flows: toNumber(row.flows),
-    bytes: toNumber(row.bytes),
-    ports: ((row.ports as { items?: unknown[] } | null)?.items ?? []).map(
+  return reader.getRowObjects().map((peer) => ({
+    addr: toText(peer.addr),
+    name: toStringOrNull(peer.name),
+    flows: toNumber(peer.flows),
+    bytes: toNumber(peer.bytes),
+    ports: ((peer.ports as { items?: unknown[] } | null)?.items ?? []).map(
       (port) => toNumberOrNull(port) ?? 0,
     ),
-    lastSeenAt: toNumber(row.last_seen_at),
+    lastSeenAt: toNumber(peer.last_seen_at),
   }));
 }
 

@@ -427,6 +427,120 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'detection: indicator_allowlist and indicator_match_periods kept as tables',
+    steps: [
+      // Every indicator rule reads indicator_match_periods on every pass, and as views these two were
+      // computed each time (1 to 3 s over a million indicators). As tables, with the same names and
+      // columns, they are kept by the writes they derive from: feed snapshots, the allow-list and the
+      // grace period (indicator-match-periods.ts). The fill below is the views' SQL, frozen here.
+      'DROP VIEW indicator_match_periods',
+      'DROP VIEW indicator_allowlist',
+      `CREATE TABLE indicator_allowlist (
+        indicator_id UUID NOT NULL,
+        allowlist_reason VARCHAR,
+        allowlist_source VARCHAR
+      )`,
+      `CREATE TABLE indicator_match_periods (
+        indicator_id UUID NOT NULL,
+        source VARCHAR NOT NULL,
+        type VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        port INTEGER,
+        range_start UHUGEINT,
+        range_end UHUGEINT,
+        threat VARCHAR,
+        malware_family VARCHAR,
+        confidence UTINYINT,
+        reference VARCHAR,
+        listed_at TIMESTAMPTZ NOT NULL,
+        active_from TIMESTAMPTZ,
+        active_until TIMESTAMPTZ
+      )`,
+      `INSERT INTO indicator_allowlist
+        SELECT indicator_id, arg_min(reason, position), arg_min(source, position)
+        FROM (
+          SELECT i.id AS indicator_id, a.position, a.reason, a.source
+          FROM indicators i JOIN allowlist a
+            ON i.range_start >= a.range_start AND i.range_end <= a.range_end
+          UNION ALL
+          SELECT i.id, a.position, a.reason, a.source
+          FROM indicators i JOIN (FROM allowlist WHERE match_overlapping) a
+            ON i.range_start <= a.range_end AND i.range_end >= a.range_start
+          UNION ALL
+          SELECT i.id, a.position, a.reason, a.source
+          FROM indicators i JOIN allowlist a ON i.type = a.type AND i.value = a.value
+          UNION ALL
+          SELECT i.id, a.position, a.reason, a.source
+          FROM (FROM indicators WHERE type = 'domain') i
+          JOIN (FROM allowlist WHERE type = 'domain') a ON ends_with(i.value, '.' || a.value)
+        )
+        GROUP BY indicator_id`,
+      `INSERT INTO indicator_match_periods
+        SELECT indicator_id, source, type, value, port, range_start, range_end, threat, malware_family,
+               confidence, reference, listed_at, active_from, active_until
+        FROM (
+          SELECT i.id AS indicator_id, i.source, i.type, i.value, i.port, i.range_start, i.range_end,
+                 i.threat, i.malware_family, i.confidence, i.reference,
+                 l.listed_from AS listed_at,
+                 CASE WHEN l.listed_from <= i.first_listed_at THEN i.valid_from
+                      ELSE greatest(l.listed_from, i.valid_from) END AS active_from,
+                 least(l.listed_until + g.grace, i.valid_until) AS active_until
+          FROM indicator_listings l
+          JOIN indicators i ON i.id = l.indicator_id
+          CROSS JOIN (
+            SELECT to_microseconds(CAST(round(coalesce(max(TRY_CAST(value AS DOUBLE)), 0) * 3600000000) AS BIGINT)) AS grace
+            FROM settings WHERE key = 'intel.grace_period_h'
+          ) g
+          WHERE i.id NOT IN (SELECT indicator_id FROM indicator_allowlist)
+        )
+        WHERE active_until IS NULL OR active_from IS NULL OR active_from < active_until
+        ORDER BY listed_at`,
+    ],
+  },
+  {
+    version: 7,
+    name: 'dashboard: hourly flow rollups per device and per remote host',
+    steps: [
+      // Rollups of flows by the hour of first_seen_at (flow-rollups.ts), so the dashboard's figures
+      // over days read thousands of rows instead of millions. An hour's rows are built from its flows
+      // once it has ended, and every write into an hour (late flows, pruning) puts it back on the
+      // work list below, so the rollups always equal the flows: readers take an hour on the work list
+      // from flows and every other hour from the rollups. Pruning flows drops the rollups of the
+      // hours it touched; they are rebuilt from the flows that are left.
+      `CREATE TABLE flow_rollup_dirty (
+        slot_at TIMESTAMPTZ PRIMARY KEY
+      )`,
+      // Per 5 minutes (slot_at) and home side: the traffic chart, top devices and flow counts.
+      `CREATE TABLE flow_traffic_rollups (
+        slot_at TIMESTAMPTZ NOT NULL,
+        direction VARCHAR NOT NULL,
+        local_mac VARCHAR,
+        local_addr VARCHAR NOT NULL,
+        bytes_out BIGINT NOT NULL,
+        bytes_in BIGINT NOT NULL,
+        flows BIGINT NOT NULL
+      )`,
+      // Per hour, home side and remote side (address and port): top remote hosts and device peers.
+      // name is the SNI/Host/DNS name of the group's flow that ended last among those with one.
+      `CREATE TABLE flow_peer_rollups (
+        slot_at TIMESTAMPTZ NOT NULL,
+        direction VARCHAR NOT NULL,
+        local_mac VARCHAR,
+        local_addr VARCHAR NOT NULL,
+        remote_addr VARCHAR NOT NULL,
+        remote_port INTEGER NOT NULL,
+        bytes BIGINT NOT NULL,
+        flows BIGINT NOT NULL,
+        name VARCHAR,
+        name_seen_at TIMESTAMPTZ,
+        last_seen_at TIMESTAMPTZ NOT NULL
+      )`,
+      `INSERT INTO flow_rollup_dirty
+        SELECT DISTINCT make_timestamptz(epoch_us(first_seen_at) // 3600000000 * 3600000000) FROM flows`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

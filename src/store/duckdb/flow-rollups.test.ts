@@ -1,0 +1,261 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FlowDirection, FlowRecord } from '../../records/index.js';
+import type { DashboardOverview, DevicePeer } from '../dashboard.js';
+import type { Store } from '../store.js';
+import { buildFlow, openMemoryStore, TEST_EPOCH } from '../testing.js';
+
+const HOUR_US = 3_600_000_000;
+const MINUTE_US = 60_000_000;
+const DIRECTIONS: FlowDirection[] = ['outbound', 'outbound', 'outbound', 'inbound', 'internal', 'external'];
+const MACS = ['f4:f5:d8:00:00:01', 'f4:f5:d8:00:00:02', 'f4:f5:d8:00:00:03', null];
+const NAMES = ['a.example.com', 'b.example.net', null, null];
+
+/** A seeded generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** `count` flows over `hours` hours from TEST_EPOCH, each last_seen_at distinct (no ties in "latest name"). */
+function generateFlows(count: number, hours: number, seed: number): FlowRecord[] {
+  const next = random(seed);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
+  return Array.from({ length: count }, (_, i) => {
+    const direction = pick(DIRECTIONS);
+    const device = Math.floor(next() * 5);
+    const local = `192.168.1.${10 + device}`;
+    const remote = `203.0.113.${1 + Math.floor(next() * 25)}`;
+    const mac = device < 4 ? MACS[device]! : null;
+    const firstSeenAt = TEST_EPOCH + Math.floor(next() * hours * HOUR_US);
+    const name = pick(NAMES);
+    const localPort = 40_000 + i;
+    const remotePort = pick([443, 443, 80, 53, 123, 22, 8080]);
+    const inbound = direction === 'inbound';
+    return buildFlow({
+      direction,
+      srcAddr: inbound ? remote : local,
+      dstAddr: inbound ? local : remote,
+      srcPort: inbound ? remotePort : localPort,
+      dstPort: inbound ? localPort : remotePort,
+      srcMac: inbound ? null : mac,
+      dstMac: inbound ? mac : '00:11:22:33:44:55',
+      firstSeenAt,
+      lastSeenAt: firstSeenAt + 1_000_000 + i,
+      srcBytes: 100 + Math.floor(next() * 50_000),
+      dstBytes: 100 + Math.floor(next() * 500_000),
+      serverName: name,
+      dnsName: null,
+    });
+  });
+}
+
+const localOf = (f: FlowRecord) =>
+  f.direction === 'inbound' ? { mac: f.dstMac, addr: f.dstAddr } : { mac: f.srcMac, addr: f.srcAddr };
+const remoteOf = (f: FlowRecord) =>
+  f.direction === 'inbound' ? { addr: f.srcAddr, port: f.srcPort } : { addr: f.dstAddr, port: f.dstPort };
+const nameOf = (f: FlowRecord): string | null => f.serverName ?? f.dnsName;
+
+/** The overview's figures computed from the flows in plain code, as the API documents them. */
+function expectedOverview(flows: readonly FlowRecord[], since: number, until: number, buckets: number) {
+  const bucketUs = Math.ceil((until - since) / buckets);
+  const inRange = flows.filter((f) => f.firstSeenAt >= since && f.firstSeenAt < until);
+  const traffic = Array.from({ length: buckets }, (_, i) => ({
+    at: since + i * bucketUs,
+    bytesOut: 0,
+    bytesIn: 0,
+    flows: 0,
+  }));
+  for (const f of inRange) {
+    const bucket = traffic[Math.floor((f.firstSeenAt - since) / bucketUs)]!;
+    bucket.bytesOut += f.direction === 'inbound' ? f.dstBytes : f.srcBytes;
+    bucket.bytesIn += f.direction === 'inbound' ? f.srcBytes : f.dstBytes;
+    bucket.flows++;
+  }
+  const devices = new Map<
+    string,
+    { mac: string | null; byAddr: Map<string, number>; bytes: number; flows: number }
+  >();
+  for (const f of inRange.filter((f) => f.direction !== 'external')) {
+    const { mac, addr } = localOf(f);
+    const key = mac ?? `addr ${addr}`;
+    const device = devices.get(key) ?? { mac, byAddr: new Map<string, number>(), bytes: 0, flows: 0 };
+    device.bytes += f.srcBytes + f.dstBytes;
+    device.flows++;
+    device.byAddr.set(addr, (device.byAddr.get(addr) ?? 0) + f.srcBytes + f.dstBytes);
+    devices.set(key, device);
+  }
+  const topDevices = [...devices.values()]
+    .map((d) => ({
+      mac: d.mac,
+      addr: [...d.byAddr].sort((a, b) => b[1] - a[1])[0]![0],
+      name: null,
+      bytes: d.bytes,
+      flows: d.flows,
+    }))
+    .sort((a, b) => b.bytes - a.bytes || a.addr.localeCompare(b.addr))
+    .slice(0, 10);
+  const remotes = new Map<
+    string,
+    { bytes: number; flows: number; locals: Set<string>; named: FlowRecord | null }
+  >();
+  for (const f of inRange.filter((f) => f.direction === 'outbound' || f.direction === 'inbound')) {
+    const { addr } = remoteOf(f);
+    const remote = remotes.get(addr) ?? { bytes: 0, flows: 0, locals: new Set<string>(), named: null };
+    remote.bytes += f.srcBytes + f.dstBytes;
+    remote.flows++;
+    remote.locals.add(localOf(f).addr);
+    if (nameOf(f) !== null && (remote.named === null || f.lastSeenAt > remote.named.lastSeenAt))
+      remote.named = f;
+    remotes.set(addr, remote);
+  }
+  const topRemotes = [...remotes]
+    .map(([addr, r]) => ({
+      addr,
+      name: r.named === null ? null : nameOf(r.named),
+      bytes: r.bytes,
+      flows: r.flows,
+      devices: r.locals.size,
+    }))
+    .sort((a, b) => b.bytes - a.bytes || a.addr.localeCompare(b.addr))
+    .slice(0, 100);
+  return { bucketUs, traffic, topDevices, topRemotes, flows: inRange.length };
+}
+
+/** A device's peers from the flows in plain code: flows whose home side is the MAC, or the address. */
+function expectedPeers(flows: readonly FlowRecord[], device: string, since: number): DevicePeer[] {
+  const peers = new Map<string, { flows: FlowRecord[] }>();
+  for (const f of flows) {
+    if (f.firstSeenAt < since || (f.direction !== 'outbound' && f.direction !== 'inbound')) continue;
+    const local = localOf(f);
+    if (local.mac !== device && local.addr !== device) continue;
+    const addr = remoteOf(f).addr;
+    const peer = peers.get(addr) ?? { flows: [] };
+    peer.flows.push(f);
+    peers.set(addr, peer);
+  }
+  return [...peers]
+    .map(([addr, { flows: own }]) => {
+      const ports = new Map<number, number>();
+      for (const f of own) ports.set(remoteOf(f).port, (ports.get(remoteOf(f).port) ?? 0) + 1);
+      const named = own.filter((f) => nameOf(f) !== null).sort((a, b) => b.lastSeenAt - a.lastSeenAt)[0];
+      return {
+        addr,
+        name: named === undefined ? null : nameOf(named),
+        flows: own.length,
+        bytes: own.reduce((sum, f) => sum + f.srcBytes + f.dstBytes, 0),
+        ports: [...ports]
+          .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+          .slice(0, 5)
+          .map(([port]) => port),
+        lastSeenAt: Math.max(...own.map((f) => f.lastSeenAt)),
+      };
+    })
+    .sort((a, b) => b.bytes - a.bytes || a.addr.localeCompare(b.addr))
+    .slice(0, 50);
+}
+
+const figures = (o: DashboardOverview) => ({
+  bucketUs: o.bucketUs,
+  traffic: o.traffic,
+  topDevices: o.topDevices,
+  topRemotes: o.topRemotes,
+  flows: o.flows,
+});
+
+describe('the dashboard rollups', () => {
+  let store: Store;
+  const clock = { now: TEST_EPOCH + 80 * HOUR_US };
+  beforeEach(async () => {
+    clock.now = TEST_EPOCH + 80 * HOUR_US;
+    store = await openMemoryStore({ now: () => clock.now });
+  });
+  afterEach(async () => store.close());
+
+  const ranges = [
+    // Aligned on 5 minutes with 30-minute buckets: the chart reads the 5-minute rollups.
+    {
+      since: TEST_EPOCH + 2 * HOUR_US + 35 * MINUTE_US,
+      until: TEST_EPOCH + 26 * HOUR_US + 35 * MINUTE_US,
+      buckets: 48,
+    },
+    // Whole days, cut at odd microseconds: the chart falls back on flows, the lists still use rollups.
+    { since: TEST_EPOCH + 7_777_777, until: TEST_EPOCH + 72 * HOUR_US + 7_777_777, buckets: 48 },
+    { since: TEST_EPOCH - HOUR_US, until: TEST_EPOCH + 90 * HOUR_US, buckets: 7 },
+  ];
+  const devices = [MACS[0]!, MACS[2]!, '192.168.1.14'];
+
+  async function expectFiguresOf(flows: readonly FlowRecord[]): Promise<void> {
+    for (const range of ranges) {
+      const overview = await store.dashboardOverview(range);
+      expect(figures(overview)).toEqual(expectedOverview(flows, range.since, range.until, range.buckets));
+    }
+    for (const device of devices) {
+      for (const since of [0, TEST_EPOCH + 30 * HOUR_US + 123]) {
+        expect(await store.devicePeers(device, { since })).toEqual(expectedPeers(flows, device, since));
+      }
+    }
+  }
+
+  const count = async (sql: string): Promise<number> => Number((await store.query(sql)).rows[0]!['n']);
+
+  it('gives the figures the flows give, before and after the hours are rolled up', async () => {
+    const flows = generateFlows(3_000, 72, 7);
+    for (let i = 0; i < flows.length; i += 500) await store.writeFlows(flows.slice(i, i + 500));
+    expect(await count('SELECT count(*) AS n FROM flow_rollup_dirty')).toBe(72);
+    await expectFiguresOf(flows);
+
+    await store.checkpoint();
+    expect(await count('SELECT count(*) AS n FROM flow_rollup_dirty')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM flow_peer_rollups')).toBeGreaterThan(0);
+    expect(await count('SELECT sum(flows) AS n FROM flow_traffic_rollups')).toBe(flows.length);
+    await expectFiguresOf(flows);
+  });
+
+  it('stays exact when late flows land in hours already rolled up, until and after they are rebuilt', async () => {
+    const flows = generateFlows(2_000, 72, 11);
+    await store.writeFlows(flows);
+    await store.checkpoint();
+    const late = generateFlows(300, 72, 12).map((f) => ({ ...f, id: `late-${f.id}` }));
+    await store.writeFlows(late);
+    expect(await count('SELECT count(*) AS n FROM flow_rollup_dirty')).toBeGreaterThan(0);
+    await expectFiguresOf([...flows, ...late]);
+    await store.checkpoint();
+    expect(await count('SELECT count(*) AS n FROM flow_rollup_dirty')).toBe(0);
+    await expectFiguresOf([...flows, ...late]);
+  });
+
+  it('leaves an hour that has not ended to the flows', async () => {
+    const flows = generateFlows(500, 3, 13);
+    clock.now = TEST_EPOCH + 2 * HOUR_US + 10 * MINUTE_US;
+    await store.writeFlows(flows);
+    await store.checkpoint();
+    // Hours 0 and 1 have ended; hour 2 is still going.
+    expect((await store.query('SELECT epoch_us(slot_at) AS at FROM flow_rollup_dirty')).rows).toEqual([
+      { at: TEST_EPOCH + 2 * HOUR_US },
+    ]);
+    await expectFiguresOf(flows);
+  });
+
+  it('prunes the rollups with the flows, so the figures still equal what is left', async () => {
+    const flows = generateFlows(2_000, 72, 17);
+    await store.writeFlows(flows);
+    await store.checkpoint();
+    const before = TEST_EPOCH + 30 * HOUR_US + 17 * MINUTE_US;
+    const pruned = await store.pruneFlows(before);
+    const kept = flows.filter((f) => f.lastSeenAt >= before);
+    expect(pruned).toBe(flows.length - kept.length);
+    await expectFiguresOf(kept);
+    await store.checkpoint();
+    await expectFiguresOf(kept);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM flow_peer_rollups WHERE epoch_us(slot_at) < ${TEST_EPOCH + 30 * HOUR_US}`,
+      ),
+    ).toBe(0);
+  });
+});

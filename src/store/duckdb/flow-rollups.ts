@@ -1,0 +1,192 @@
+/**
+ * Hourly rollups of flows for the dashboard (migration 7): flow_traffic_rollups (per 5 minutes and
+ * home side) and flow_peer_rollups (per hour, home side and remote address and port).
+ *
+ * They always equal the flows. Every write into an hour puts the hour on flow_rollup_dirty (in the
+ * write's own transaction); `buildFlowRollups` rebuilds the dirty hours that have ended from their
+ * flows; readers take the dirty hours, and the parts of hours a range cuts, from flows and every
+ * other whole hour from the rollups (`planFlowRange`). An hour neither dirty nor rolled up has no
+ * flows. Pruning drops the rollups of the hours it reaches and marks those hours dirty.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { EpochMicros, FlowRecord } from '../../records/index.js';
+import { timestampTz } from './duckdb-values.js';
+import type { SqlConditions } from './sql-conditions.js';
+
+export const ROLLUP_HOUR_US = 3_600_000_000;
+/** The traffic rollups' step: traffic chart buckets that are whole multiples of it can use them. */
+export const TRAFFIC_SLOT_US = 300_000_000;
+/** Hours rebuilt per transaction, so that rolling up a long history holds a day of groups at a time. */
+const HOURS_PER_BUILD = 24;
+
+// The home side of a flow: the responder of an inbound flow, the initiator of every other.
+export const LOCAL_ADDR = `CASE WHEN direction = 'inbound' THEN dst_addr ELSE src_addr END`;
+export const LOCAL_MAC = `CASE WHEN direction = 'inbound' THEN dst_mac ELSE src_mac END`;
+export const REMOTE_ADDR = `CASE WHEN direction = 'inbound' THEN src_addr ELSE dst_addr END`;
+export const REMOTE_PORT = `CASE WHEN direction = 'inbound' THEN src_port ELSE dst_port END`;
+export const BYTES_OUT = `CASE WHEN direction = 'inbound' THEN dst_bytes ELSE src_bytes END`;
+export const BYTES_IN = `CASE WHEN direction = 'inbound' THEN src_bytes ELSE dst_bytes END`;
+export const FLOW_NAME = `coalesce(server_name, dns_name)`;
+
+const hourOf = (micros: number): number => Math.floor(micros / ROLLUP_HOUR_US) * ROLLUP_HOUR_US;
+const slotSql = (column: string, stepUs: number): string =>
+  `make_timestamptz(epoch_us(${column}) // ${stepUs} * ${stepUs})`;
+
+/** Puts the hours of `flows` on the work list; call inside the transaction that writes them. */
+export async function markFlowHoursDirty(
+  connection: DuckDBConnection,
+  flows: readonly FlowRecord[],
+): Promise<void> {
+  const hours = new Set<number>();
+  for (const flow of flows) hours.add(hourOf(flow.firstSeenAt));
+  if (hours.size === 0) return;
+  await connection.run(
+    `INSERT INTO flow_rollup_dirty VALUES ${[...hours].map((h) => `(make_timestamptz(${h}))`).join(', ')}
+     ON CONFLICT DO NOTHING`,
+  );
+}
+
+/**
+ * After flows whose last packet is before `before` were deleted: drops the rollups of every hour
+ * that starts before it and marks those of them that still have flows dirty. Same transaction.
+ */
+export async function pruneFlowRollups(connection: DuckDBConnection, before: EpochMicros): Promise<void> {
+  const params = { cutoff: timestampTz(hourOf(before + ROLLUP_HOUR_US - 1)) };
+  await connection.run('DELETE FROM flow_traffic_rollups WHERE slot_at < $cutoff', params);
+  await connection.run('DELETE FROM flow_peer_rollups WHERE slot_at < $cutoff', params);
+  await connection.run('DELETE FROM flow_rollup_dirty WHERE slot_at < $cutoff', params);
+  await connection.run(
+    `INSERT INTO flow_rollup_dirty
+     SELECT DISTINCT ${slotSql('first_seen_at', ROLLUP_HOUR_US)} FROM flows WHERE first_seen_at < $cutoff`,
+    params,
+  );
+}
+
+/** The next dirty hours that ended by `nowUs`, oldest first (at most HOURS_PER_BUILD). */
+export async function dirtyEndedHours(connection: DuckDBConnection, nowUs: EpochMicros): Promise<number[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT epoch_us(slot_at) AS at FROM flow_rollup_dirty WHERE slot_at <= $last ORDER BY 1 LIMIT ${HOURS_PER_BUILD}`,
+    { last: timestampTz(nowUs - ROLLUP_HOUR_US) },
+  );
+  return reader.getRowObjects().map((row) => Number(row.at));
+}
+
+/** Rebuilds the rollups of `hours` (hour starts, µs) from their flows; call inside one transaction. */
+export async function buildFlowRollups(
+  connection: DuckDBConnection,
+  hours: readonly number[],
+): Promise<void> {
+  if (hours.length === 0) return;
+  for (const hour of hours) {
+    if (!Number.isSafeInteger(hour)) throw new Error(`not an hour: ${hour}`);
+  }
+  const list = hours.map((h) => `make_timestamptz(${h})`).join(', ');
+  const params = {
+    lo: timestampTz(Math.min(...hours)),
+    hi: timestampTz(Math.max(...hours) + ROLLUP_HOUR_US),
+  };
+  const inHours = `first_seen_at >= $lo AND first_seen_at < $hi AND ${slotSql('first_seen_at', ROLLUP_HOUR_US)} IN (${list})`;
+  await connection.run(
+    `DELETE FROM flow_traffic_rollups
+     WHERE slot_at >= $lo AND slot_at < $hi AND ${slotSql('slot_at', ROLLUP_HOUR_US)} IN (${list})`,
+    params,
+  );
+  await connection.run(`DELETE FROM flow_peer_rollups WHERE slot_at IN (${list})`);
+  await connection.run(
+    `INSERT INTO flow_traffic_rollups
+     SELECT ${slotSql('first_seen_at', TRAFFIC_SLOT_US)}, direction, ${LOCAL_MAC}, ${LOCAL_ADDR},
+            sum(${BYTES_OUT}), sum(${BYTES_IN}), count(*)
+     FROM flows WHERE ${inHours} GROUP BY ALL ORDER BY 1`,
+    params,
+  );
+  await connection.run(
+    `INSERT INTO flow_peer_rollups
+     SELECT ${slotSql('first_seen_at', ROLLUP_HOUR_US)}, direction, ${LOCAL_MAC}, ${LOCAL_ADDR},
+            ${REMOTE_ADDR}, ${REMOTE_PORT}, sum(src_bytes + dst_bytes), count(*),
+            arg_max(${FLOW_NAME}, last_seen_at) FILTER (WHERE ${FLOW_NAME} IS NOT NULL),
+            max(last_seen_at) FILTER (WHERE ${FLOW_NAME} IS NOT NULL), max(last_seen_at)
+     FROM flows WHERE ${inHours} GROUP BY ALL ORDER BY 1`,
+    params,
+  );
+  await connection.run(`DELETE FROM flow_rollup_dirty WHERE slot_at IN (${list})`);
+}
+
+/** Where a reader finds a range's flows: `rollup` for whole hours rolled up, `raw` for the rest. */
+export interface FlowRangePlan {
+  since: EpochMicros;
+  until: EpochMicros | null;
+  /** Runs of whole rolled-up hours, `[from, to)`. */
+  rollup: [EpochMicros, EpochMicros][];
+  /** The rest of `[since, until)`, to be read from flows; `to` null: no end. */
+  raw: [EpochMicros, EpochMicros | null][];
+}
+
+/** Splits `[since, until)` (until null: no end) into rolled-up hours and what must be read from flows. */
+export async function planFlowRange(
+  connection: DuckDBConnection,
+  since: EpochMicros,
+  until: EpochMicros | null,
+): Promise<FlowRangePlan> {
+  const first = hourOf(since + ROLLUP_HOUR_US - 1);
+  // Without an end, the hour that has not ended yet is never rolled up: stop before it.
+  const last = until === null ? Number.MAX_SAFE_INTEGER : hourOf(until);
+  const plan: FlowRangePlan = { since, until, rollup: [], raw: [] };
+  if (last <= first) {
+    plan.raw.push([since, until]);
+    return plan;
+  }
+  const reader = await connection.runAndReadAll(
+    'SELECT epoch_us(slot_at) AS at FROM flow_rollup_dirty WHERE slot_at >= $first ORDER BY 1',
+    { first: timestampTz(first) },
+  );
+  const dirty = reader
+    .getRowObjects()
+    .map((row) => Number(row.at))
+    .filter((at) => at < last);
+  // The whole hours between first and last, cut at every dirty hour.
+  let at = first;
+  const rolled: [number, number][] = [];
+  for (const hour of dirty) {
+    if (hour > at) rolled.push([at, hour]);
+    at = Math.max(at, hour + ROLLUP_HOUR_US);
+  }
+  if (until !== null && last > at) rolled.push([at, last]);
+  if (until === null) rolled.push([at, Number.MAX_SAFE_INTEGER]);
+  plan.rollup = rolled;
+  let rawFrom: number | null = since;
+  for (const [from, to] of rolled) {
+    if (rawFrom !== null && from > rawFrom) plan.raw.push([rawFrom, from]);
+    rawFrom = to === Number.MAX_SAFE_INTEGER ? null : to;
+  }
+  if (rawFrom !== null && (until === null || rawFrom < until)) plan.raw.push([rawFrom, until]);
+  return plan;
+}
+
+/** `column` (a rollup's slot_at) in the plan's rolled-up hours; FALSE when there are none. */
+export function rollupCondition(plan: FlowRangePlan, c: SqlConditions, column = 'slot_at'): string {
+  if (plan.rollup.length === 0) return 'FALSE';
+  const runs = plan.rollup.map(([from, to]) =>
+    to === Number.MAX_SAFE_INTEGER
+      ? `${column} >= ${c.time(from)}`
+      : `(${column} >= ${c.time(from)} AND ${column} < ${c.time(to)})`,
+  );
+  return `(${runs.join(' OR ')})`;
+}
+
+/**
+ * Flows' first_seen_at in the plan's raw parts; FALSE when there are none. The outer bounds come
+ * first and alone, so that DuckDB can skip row groups on them.
+ */
+export function rawCondition(plan: FlowRangePlan, c: SqlConditions): string {
+  if (plan.raw.length === 0) return 'FALSE';
+  const [lo] = plan.raw[0]!;
+  const hi = plan.raw[plan.raw.length - 1]![1];
+  const outer = `first_seen_at >= ${c.time(lo)}${hi === null ? '' : ` AND first_seen_at < ${c.time(hi)}`}`;
+  if (plan.raw.length === 1) return `(${outer})`;
+  const runs = plan.raw.map(([from, to]) =>
+    to === null
+      ? `first_seen_at >= ${c.time(from)}`
+      : `(first_seen_at >= ${c.time(from)} AND first_seen_at < ${c.time(to)})`,
+  );
+  return `(${outer} AND (${runs.join(' OR ')}))`;
+}
