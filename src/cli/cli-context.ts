@@ -5,6 +5,7 @@ import type { Output } from './output.js';
 
 export interface GlobalOptions {
   db?: string;
+  store?: string;
   config?: string;
   quiet?: boolean;
   debug?: boolean;
@@ -57,7 +58,7 @@ export function createCliContext(globals: GlobalOptions, io: CliIo): CliContext 
       config ??= loadConfig({
         path: globals.config ?? (env['YAMORI_CONFIG'] || null),
         env,
-        overrides: { 'database.path': globals.db },
+        overrides: { 'database.path': globals.db, 'store.engine': globals.store },
       });
       return config;
     },

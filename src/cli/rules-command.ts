@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createAlertWriter } from '../alert/index.js';
-import { loadConfig, nearestName, type YamoriConfig } from '../config/index.js';
+import { loadConfig, nearestName, type BigQueryConfig, type YamoriConfig } from '../config/index.js';
 import {
   builtinRulesDir,
   createRuleEngine,
@@ -10,10 +10,15 @@ import {
   formatDuration,
   initRulesFolder,
   junitReport,
+  planOverseerImport,
+  writeOverseerImport,
   lintRules,
   loadRules,
   readRuleTests,
   runRuleTestCase,
+  openDuckDbCaseStore,
+  type OpenCaseStore,
+  type RuleEngineName,
   type CaseResult,
   type CheckResult,
   type RuleCollection,
@@ -25,7 +30,7 @@ import {
 } from '../detect/index.js';
 import { YamoriError, isYamoriError } from '../errors/index.js';
 import type { RuleState } from '../records/index.js';
-import type { Store } from '../store/index.js';
+import { openThrowawayBigQueryStore, type Store } from '../store/index.js';
 import type { CliContext } from './cli-context.js';
 import { deliverOnce } from './deliver-alerts.js';
 import { withStore } from './open-store.js';
@@ -170,31 +175,44 @@ export const registerRulesCommand: Register = (program, context) => {
 
   rules
     .command('test')
-    .description("run the collection checks and every rule's test cases on a throwaway in-memory database")
+    .description(
+      "run the collection checks and every rule's test cases on a throwaway database: in-memory DuckDB, and a throwaway BigQuery dataset per case with --engine bigquery",
+    )
     .argument('[dirs...]', 'rules folders (default: the built-in rules and detect.rules_dirs)')
     .option('--junit <file>', 'also write the results as JUnit XML')
-    .action(async (dirs: string[], options: { junit?: string }) => {
-      const ctx = context();
-      const collection = loadRules(dirs.length > 0 ? userSources(dirs) : configuredSources(ctx.config()));
-      const results = await testCollection(ctx, collection);
-      if (options.junit !== undefined)
-        writeFileSync(resolve(options.junit), junitReport(results.checks, results.cases));
-      const failedCases = results.cases.filter((result) => !result.passed).length;
-      const failedChecks = results.checks.filter((check) => check.problems.length > 0).length;
-      if (!ctx.output.quiet) {
-        line(
-          ctx.output.out,
-          `${results.cases.length - failedCases} of ${results.cases.length} cases passed; ${failedChecks} of ${results.checks.length} rules failed collection checks`,
-        );
-      }
-      if (failedCases + failedChecks > 0) {
-        throw new YamoriError('RULE_CHECKS_FAILED', {
-          failed: failedCases + failedChecks,
-          total: results.cases.length + results.checks.length,
-          what: 'rule test cases and collection checks',
-        });
-      }
-    });
+    .option(
+      '--engine <engine>',
+      'duckdb, bigquery or both (default: duckdb, and bigquery too when bigquery.project or bigquery.endpoint is set)',
+    )
+    .option(
+      '--bigquery-endpoint <url>',
+      'run the BigQuery cases on this BigQuery emulator (e.g. http://127.0.0.1:9050) instead of bigquery.*',
+    )
+    .action(
+      async (dirs: string[], options: { junit?: string; engine?: string; bigqueryEndpoint?: string }) => {
+        const ctx = context();
+        const collection = loadRules(dirs.length > 0 ? userSources(dirs) : configuredSources(ctx.config()));
+        const engines = caseEngines(ctx.config(), options);
+        const results = await testCollection(ctx, collection, engines);
+        if (options.junit !== undefined)
+          writeFileSync(resolve(options.junit), junitReport(results.checks, results.cases));
+        const failedCases = results.cases.filter((result) => !result.passed).length;
+        const failedChecks = results.checks.filter((check) => check.problems.length > 0).length;
+        if (!ctx.output.quiet) {
+          line(
+            ctx.output.out,
+            `${results.cases.length - failedCases} of ${results.cases.length} cases passed; ${failedChecks} of ${results.checks.length} rules failed collection checks`,
+          );
+        }
+        if (failedCases + failedChecks > 0) {
+          throw new YamoriError('RULE_CHECKS_FAILED', {
+            failed: failedCases + failedChecks,
+            total: results.cases.length + results.checks.length,
+            what: 'rule test cases and collection checks',
+          });
+        }
+      },
+    );
 
   rules
     .command('init')
@@ -210,6 +228,49 @@ export const registerRulesCommand: Register = (program, context) => {
         line(
           ctx.output.out,
           `next: "yamori rules test ${dir}", then add ${dir} to detect.rules_dirs in the config`,
+        );
+      }
+    });
+
+  rules
+    .command('import-overseer')
+    .description(
+      'turn overseer SQL rules (-- id/title/… headers) and their emulator fixtures into Yamori rule folders',
+    )
+    .argument('<dir>', 'the folder of overseer .sql files')
+    .option('--out <dir>', 'where the rule folders go', 'overseer-rules')
+    .option('--no-bigquery', 'do not write rule.bigquery.sql (the query in its original dialect)')
+    .action(async (dir: string, options: { out: string; bigquery: boolean }) => {
+      const ctx = context();
+      const plan = await planOverseerImport({
+        dir,
+        outDir: options.out,
+        today: new Date().toISOString().slice(0, 10),
+        withoutBigQuery: !options.bigquery,
+      });
+      if (plan.problems.length > 0) {
+        for (const error of plan.problems) printProblem(ctx, { folder: null, error });
+        throw new YamoriError('OVERSEER_IMPORT_FAILED', {
+          count: plan.problems.length,
+          plural: plan.problems.length === 1 ? '' : 's',
+          dir,
+        });
+      }
+      writeOverseerImport(plan);
+      for (const rule of plan.rules) {
+        line(ctx.output.out, `imported ${rule.source} as ${displayPath(rule.folder)}`);
+        for (const note of rule.notes) line(ctx.output.err, `  note: ${note}`);
+        if (!rule.tested) {
+          line(
+            ctx.output.err,
+            `  warning: ${rule.source} had no test ("-- test: false"); add a case that fires to ${displayPath(rule.folder)}/rule.test.yaml`,
+          );
+        }
+      }
+      if (!ctx.output.quiet) {
+        line(
+          ctx.output.out,
+          `next: "yamori rules test ${options.out}", then add ${options.out} to detect.rules_dirs in the config`,
         );
       }
     });
@@ -243,13 +304,67 @@ function userSources(dirs: readonly string[]): RuleSource[] {
   return dirs.map((dir) => ({ dir: resolve(dir), origin: 'user' as const }));
 }
 
+/** An engine `rules test` runs the cases on, and how it opens a throwaway store for one case. */
+export interface CaseEngine {
+  name: RuleEngineName;
+  open: OpenCaseStore;
+}
+
+const ENGINE_CHOICES = ['duckdb', 'bigquery', 'both'] as const;
+
 /**
- * Runs the collection checks, then every case of every rule that loaded. Rule tests use the default
- * detect settings, not the config's, so a case means the same on every machine and in CI.
+ * The engines of `rules test --engine`: DuckDB by default, and BigQuery as well when it is
+ * configured (bigquery.project) or an endpoint (an emulator) is given. BigQuery cases each run on a
+ * new dataset of `bigquery.project` (or the emulator's project), deleted after the case.
+ */
+export function caseEngines(
+  config: YamoriConfig,
+  options: { engine?: string; bigqueryEndpoint?: string },
+): CaseEngine[] {
+  const base: BigQueryConfig = config.store.bigquery ?? {
+    project: null,
+    dataset: null,
+    location: 'US',
+    keyFile: null,
+    endpoint: null,
+  };
+  const endpoint = options.bigqueryEndpoint ?? base.endpoint;
+  const bigquery: BigQueryConfig = {
+    ...base,
+    endpoint,
+    // An emulator serves whatever project it is asked for.
+    project: base.project ?? (endpoint !== null ? 'yamori-rule-tests' : null),
+  };
+  const chosen = options.engine ?? (bigquery.project !== null ? 'both' : 'duckdb');
+  if (!(ENGINE_CHOICES as readonly string[]).includes(chosen)) {
+    throw new YamoriError('CLI_BAD_VALUE', {
+      flag: '--engine',
+      value: chosen,
+      expected: 'duckdb, bigquery or both',
+      example: 'For example: yamori rules test --engine both',
+    });
+  }
+  const engines: CaseEngine[] = [];
+  if (chosen !== 'bigquery') engines.push({ name: 'duckdb', open: openDuckDbCaseStore });
+  if (chosen !== 'duckdb') {
+    if (bigquery.project === null) {
+      throw new YamoriError('STORE_BIGQUERY_NOT_CONFIGURED', {
+        key: 'bigquery.project (or --bigquery-endpoint)',
+      });
+    }
+    engines.push({ name: 'bigquery', open: (deps) => openThrowawayBigQueryStore(bigquery, deps) });
+  }
+  return engines;
+}
+
+/**
+ * Runs the collection checks, then every case of every rule that loaded, on each engine. Rule tests
+ * use the default detect settings, not the config's, so a case means the same on every machine and in CI.
  */
 async function testCollection(
   ctx: CliContext,
   collection: RuleCollection,
+  engines: readonly CaseEngine[] = [{ name: 'duckdb', open: openDuckDbCaseStore }],
 ): Promise<{ checks: CheckResult[]; cases: CaseResult[] }> {
   const problems = [...collection.problems, ...(await lintRules(collection))];
   for (const problem of problems) printProblem(ctx, problem);
@@ -275,16 +390,20 @@ async function testCollection(
       throw error;
     }
     for (const testCase of ruleCases) {
-      const result = await runRuleTestCase(rule, testCase, defaults);
-      cases.push(result);
-      if (result.passed) {
-        if (!ctx.output.quiet) line(ctx.output.out, `ok    ${rule.definition.id}: ${testCase.name}`);
-      } else {
-        line(
-          ctx.output.out,
-          `FAIL  ${rule.definition.id}: ${testCase.name} (${displayPath(rule.testFile)} line ${testCase.line})`,
-        );
-        for (const diffLine of result.failure) line(ctx.output.out, diffLine);
+      for (const engine of engines) {
+        const result = await runRuleTestCase(rule, testCase, defaults, engine.open);
+        cases.push(result);
+        const label = engines.length > 1 || engine.name !== 'duckdb' ? ` [${engine.name}]` : '';
+        if (result.passed) {
+          if (!ctx.output.quiet)
+            line(ctx.output.out, `ok    ${rule.definition.id}: ${testCase.name}${label}`);
+        } else {
+          line(
+            ctx.output.out,
+            `FAIL  ${rule.definition.id}: ${testCase.name}${label} (${displayPath(rule.testFile)} line ${testCase.line})`,
+          );
+          for (const diffLine of result.failure) line(ctx.output.out, diffLine);
+        }
       }
     }
   }

@@ -37,7 +37,7 @@ const VERBS: readonly { name: string; load: () => Promise<Register> }[] = [
 ];
 
 /** Global options that take a value, so the value is not taken for the verb. */
-const VALUE_OPTIONS = new Set(['--db', '-c', '--config']);
+const VALUE_OPTIONS = new Set(['--db', '--store', '-c', '--config']);
 
 /** The registrations the command line needs: the verb it names, or every verb when it names none. */
 async function verbsFor(argv: readonly string[]): Promise<Register[]> {
@@ -72,6 +72,11 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .description('Home-network detection: flows and threat intelligence in one database.')
     .version(VERSION, '-V, --version')
     .addOption(new Option('--db <path>', 'DuckDB database file (env YAMORI_DB)'))
+    .addOption(
+      new Option('--store <engine>', 'the database: duckdb (default) or bigquery (env YAMORI_STORE)').choices(
+        ['duckdb', 'bigquery'],
+      ),
+    )
     .addOption(new Option('-c, --config <path>', 'YAML config file (env YAMORI_CONFIG)'))
     .option('-q, --quiet', 'print only results and errors')
     .option('--debug', 'print debug logs and error stacks')

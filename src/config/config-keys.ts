@@ -6,7 +6,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 
 export type KeyType =
-  | { kind: 'string'; nullable?: boolean }
+  | { kind: 'string'; nullable?: boolean; oneOf?: readonly string[] }
   | { kind: 'integer'; min: number; max: number }
   | { kind: 'cidr-list' }
   | { kind: 'string-list' }
@@ -73,6 +73,55 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'The DuckDB file. The --db flag and YAMORI_DB override it.',
     example: 'database:\n  path: /var/lib/yamori/yamori.duckdb',
     env: 'YAMORI_DB',
+  },
+  {
+    path: 'store.engine',
+    type: { kind: 'string', oneOf: ['duckdb', 'bigquery'] },
+    default: () => 'duckdb',
+    description:
+      'The database: duckdb (one embedded file, database.path) or bigquery (a dataset in Google BigQuery, the bigquery.* keys). The --store flag overrides it.',
+    example: 'store:\n  engine: bigquery',
+    env: 'YAMORI_STORE',
+  },
+  {
+    path: 'bigquery.project',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      'Google Cloud project of the BigQuery dataset; its query jobs run (and are billed) there. Required when store.engine is bigquery.',
+    example: 'bigquery:\n  project: my-home-security',
+  },
+  {
+    path: 'bigquery.dataset',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      'The BigQuery dataset holding the tables; created (with its tables and views) when missing. Required when store.engine is bigquery.',
+    example: 'bigquery:\n  dataset: yamori',
+  },
+  {
+    path: 'bigquery.location',
+    type: { kind: 'string' },
+    default: () => 'US',
+    description:
+      'Where a dataset Yamori creates lives, and where its query jobs run ("US", "EU", "europe-west3").',
+    example: 'bigquery:\n  location: EU',
+  },
+  {
+    path: 'bigquery.key_file',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      'A service-account JSON key file. Null uses application default credentials (GOOGLE_APPLICATION_CREDENTIALS, "gcloud auth application-default login", or the VM\'s service account). The key is never logged.',
+    example: 'bigquery:\n  key_file: /etc/yamori/bigquery-key.json',
+  },
+  {
+    path: 'bigquery.endpoint',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      "Another BigQuery API endpoint, such as a BigQuery emulator on http://127.0.0.1:9050 for tests; no credentials are sent to it. Null uses Google's.",
+    example: 'bigquery:\n  endpoint: http://127.0.0.1:9050',
   },
   {
     path: 'store.max_batch_rows',

@@ -9,6 +9,7 @@ export type {
   YamoriConfig,
   StoreConfig,
   DatabaseConfig,
+  BigQueryConfig,
   FlowTableConfig,
   CaptureConfig,
   CollectConfig,

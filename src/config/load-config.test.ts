@@ -32,6 +32,30 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.flow)).toBe(true);
   });
 
+  it('selects the BigQuery store with its dataset, and DuckDB by default', () => {
+    expect(loadConfig({ path: null, env: {} }).store).toMatchObject({
+      engine: 'duckdb',
+      bigquery: { project: null, dataset: null, location: 'US', keyFile: null, endpoint: null },
+    });
+    const path = writeConfig(
+      'store:\n  engine: bigquery\nbigquery:\n  project: home-sec\n  dataset: yamori\n  location: EU\n  key_file: /etc/yamori/key.json\n',
+    );
+    expect(loadConfig({ path, env: {} }).store).toMatchObject({
+      engine: 'bigquery',
+      bigquery: { project: 'home-sec', dataset: 'yamori', location: 'EU', keyFile: '/etc/yamori/key.json' },
+    });
+    expect(loadConfig({ path: null, env: { YAMORI_STORE: 'bigquery' } }).store.engine).toBe('bigquery');
+    expect(loadConfig({ path, env: {}, overrides: { 'store.engine': 'duckdb' } }).store.engine).toBe(
+      'duckdb',
+    );
+  });
+
+  it('refuses an engine it does not know, naming the choices', () => {
+    const error = errorOf(() => loadConfig({ path: writeConfig('store:\n  engine: postgres\n'), env: {} }));
+    expect(error.message).toContain('store.engine');
+    expect(error.message).toContain('duckdb, bigquery');
+  });
+
   it('reads nested keys and hands the shared ones to the flow section', () => {
     const path = writeConfig('sensor: attic\nhome_networks: [192.168.7.0/24]\nflow:\n  max_flows: 5000\n');
     const config = loadConfig({ path, env: {} });

@@ -237,6 +237,9 @@ function coerce(
     }
     case 'string':
       if (raw === null && type.nullable) return null;
+      if (type.oneOf !== undefined && !(typeof raw === 'string' && type.oneOf.includes(raw))) {
+        throw fail(`must be one of ${type.oneOf.join(', ')}`, shown);
+      }
       if (typeof raw === 'string' && raw.length > 0) return raw;
       if (typeof raw === 'number') return String(raw);
       throw fail(type.nullable ? 'must be text or null' : 'must be non-empty text', shown);
@@ -295,7 +298,15 @@ function build(values: Flat): YamoriConfig {
     sensor,
     homeNetworks,
     store: {
+      engine: get<'duckdb' | 'bigquery'>('store.engine'),
       database: { path: get<string>('database.path') },
+      bigquery: {
+        project: get<string | null>('bigquery.project'),
+        dataset: get<string | null>('bigquery.dataset'),
+        location: get<string>('bigquery.location'),
+        keyFile: get<string | null>('bigquery.key_file'),
+        endpoint: get<string | null>('bigquery.endpoint'),
+      },
       maxBatchRows: get<number>('store.max_batch_rows'),
       flushIntervalMs: get<number>('store.flush_interval_ms'),
     },
@@ -408,7 +419,13 @@ export function configForDisplay(config: YamoriConfig): Record<string, unknown> 
   const flat: Record<string, unknown> = {
     sensor: config.sensor,
     home_networks: config.homeNetworks,
+    'store.engine': config.store.engine ?? 'duckdb',
     'database.path': config.store.database.path,
+    'bigquery.project': config.store.bigquery?.project ?? null,
+    'bigquery.dataset': config.store.bigquery?.dataset ?? null,
+    'bigquery.location': config.store.bigquery?.location ?? 'US',
+    'bigquery.key_file': config.store.bigquery?.keyFile ?? null,
+    'bigquery.endpoint': config.store.bigquery?.endpoint ?? null,
     'store.max_batch_rows': config.store.maxBatchRows,
     'store.flush_interval_ms': config.store.flushIntervalMs,
     'flow.tcp_idle_timeout_s': config.flow.tcpIdleTimeoutS,

@@ -9,8 +9,25 @@ export interface DatabaseConfig {
   path: string;
 }
 
+/** The BigQuery dataset the store uses when `store.engine` is "bigquery". */
+export interface BigQueryConfig {
+  /** Google Cloud project that holds the dataset and runs the query jobs. */
+  project: string | null;
+  dataset: string | null;
+  /** Where the dataset lives ("US", "EU", "europe-west3"); set when Yamori creates it. */
+  location: string;
+  /** A service-account key file; null uses application default credentials. Never logged. */
+  keyFile: string | null;
+  /** Another API endpoint (the BigQuery emulator in tests); null for Google's. */
+  endpoint: string | null;
+}
+
 export interface StoreConfig {
+  /** Which database the store is: the DuckDB file (left out: DuckDB) or a BigQuery dataset. */
+  engine?: 'duckdb' | 'bigquery';
   database: DatabaseConfig;
+  /** Read when `engine` is "bigquery". */
+  bigquery?: BigQueryConfig;
   /** Rows per appender batch before a flush. */
   maxBatchRows: number;
   /** A partly filled batch is flushed after this long. */

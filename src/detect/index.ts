@@ -10,13 +10,29 @@
  * (and $indicators_since, $indicators_until); one failing rule never stops the others.
  * Called by cli/ and daemon/; imports store/, config/ and the leaves (never alert/).
  */
-export type { LoadedRule, RuleDefinition, RuleKind, RuleStatus, RuleOrigin, EntityRole } from './rule.js';
-export { RULE_STATUSES, RULE_KINDS, ENTITY_ROLES, WINDOW_PARAMETERS, INDICATOR_PARAMETERS } from './rule.js';
+export type {
+  LoadedRule,
+  RuleDefinition,
+  RuleKind,
+  RuleStatus,
+  RuleOrigin,
+  EntityRole,
+  RuleEngineName,
+} from './rule.js';
+export {
+  RULE_STATUSES,
+  RULE_KINDS,
+  ENTITY_ROLES,
+  WINDOW_PARAMETERS,
+  INDICATOR_PARAMETERS,
+  ruleSqlFor,
+} from './rule.js';
 export {
   loadRules,
   ruleVersion,
   displayPath,
   RULE_FILES,
+  BIGQUERY_SQL_FILE,
   type RuleSource,
   type RuleCollection,
   type RuleProblem,
@@ -40,10 +56,21 @@ export {
   type TestRun,
   type FixtureTables,
 } from './rule-tests.js';
-export { runRuleTestCase, type CaseResult } from './run-rule-tests.js';
+export {
+  runRuleTestCase,
+  openDuckDbCaseStore,
+  type CaseResult,
+  type OpenCaseStore,
+} from './run-rule-tests.js';
 export { compareRows, type RowComparison } from './compare-rows.js';
 export { junitReport, type CheckResult } from './junit-report.js';
 export { builtinRulesDir } from './builtin-rules.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { initRulesFolder } from './init-rules.js';
+export {
+  planOverseerImport,
+  writeOverseerImport,
+  type OverseerImportPlan,
+  type PlannedRule,
+} from './import-overseer.js';
 export { syncDetectSettings, writeDnsResolvers, DNS_RESOLVERS_SETTING } from './detect-settings.js';

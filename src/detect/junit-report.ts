@@ -32,11 +32,16 @@ export function junitReport(checks: readonly CheckResult[], cases: readonly Case
         results.length,
         results.filter((r) => !r.passed).length,
         seconds,
-        results.map((r) => testCase(ruleId, r.caseName, r.durationMs / 1000, r.failure)),
+        results.map((r) => testCase(ruleId, caseLabel(r), r.durationMs / 1000, r.failure)),
       ),
     );
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="yamori rules test">\n${suites.join('')}</testsuites>\n`;
+}
+
+/** A case run on BigQuery is named for it, so both engines' results of one case stay apart. */
+function caseLabel(result: CaseResult): string {
+  return result.engine === 'bigquery' ? `${result.caseName} [bigquery]` : result.caseName;
 }
 
 function suite(name: string, tests: number, failures: number, seconds: number, cases: string[]): string {

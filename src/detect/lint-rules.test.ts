@@ -40,7 +40,42 @@ describe('lintRules', () => {
     ).toEqual([]);
   });
 
+  it('passes a rule with a rule.bigquery.sql that uses the engine parameters and declared tables', async () => {
+    const bigquery = SSH_SQL.replaceAll('$window', '@window').replace('count(*)', 'COUNT(*)');
+    expect(await lint({ extra: { 'rule.bigquery.sql': bigquery } })).toEqual([]);
+  });
+
   const cases: { description: string; files: RuleFiles; expected: RegExp }[] = [
+    {
+      description: 'a rule.bigquery.sql with a parameter the engine does not bind',
+      files: {
+        extra: {
+          'rule.bigquery.sql': SSH_SQL.replaceAll('$window', '@window').replace(
+            '< @window_end',
+            '< @window_ends',
+          ),
+        },
+      },
+      expected:
+        /rule.bigquery.sql: .*uses @window_ends, which the engine does not bind.*Did you mean @window_end\?/,
+    },
+    {
+      description: 'a rule.bigquery.sql reading a table rule.yaml does not declare',
+      files: {
+        extra: {
+          'rule.bigquery.sql': SSH_SQL.replaceAll('$window', '@window').replace(
+            'FROM flows',
+            'FROM flows JOIN devices d ON d.mac = src_mac',
+          ),
+        },
+      },
+      expected: /rule.bigquery.sql: .*reads "devices", which rule.yaml does not list under requires.tables/,
+    },
+    {
+      description: 'a rule.bigquery.sql of two statements',
+      files: { extra: { 'rule.bigquery.sql': 'SELECT 1; SELECT 2' } },
+      expected: /rule.bigquery.sql: .*2 statements/,
+    },
     {
       description: 'SQL that does not bind against the schema',
       files: { sql: SSH_SQL.replace('dst_port', 'dst_prot') },

@@ -1,7 +1,13 @@
 import { nearestName } from '../config/index.js';
 import { isYamoriError, YamoriError } from '../errors/index.js';
 import { alertTitleColumns } from '../records/index.js';
-import { openStore, type QueryColumn, type Store } from '../store/index.js';
+import {
+  inspectBigQueryRuleQuery,
+  openStore,
+  type QueryColumn,
+  type RuleQueryShape,
+  type Store,
+} from '../store/index.js';
 import { displayPath, type RuleCollection, type RuleProblem } from './load-rules.js';
 import { INDICATOR_PARAMETERS, WINDOW_PARAMETERS, type LoadedRule } from './rule.js';
 import { DEFAULT_TEST_NOW, readRuleTests } from './rule-tests.js';
@@ -46,6 +52,7 @@ export async function lintRules(collection: RuleCollection): Promise<RuleProblem
         problems.push({ folder: rule.folder, error });
       };
       await lintSql(store, rule, new Set(relations), add);
+      lintBigQuerySql(rule, new Set(relations), add);
       lintTests(rule, add);
     }
   } finally {
@@ -61,7 +68,6 @@ async function lintSql(
   add: (error: YamoriError) => void,
 ): Promise<void> {
   const file = displayPath(rule.sqlFile);
-  const definition = rule.definition;
   const sqlProblem = (problem: string, advice = ''): void => {
     add(new YamoriError('RULE_SQL_INVALID', { file, problem, advice }));
   };
@@ -73,31 +79,78 @@ async function lintSql(
     sqlProblem(`${error.message}`, error.hint);
     return;
   }
+  lintShape(rule, shape, relations, sqlProblem, '$');
+  lintColumns(rule, shape.columns, sqlProblem);
+}
+
+/**
+ * rule.bigquery.sql, read without BigQuery (the cases run it there: `rules test --engine bigquery`):
+ * one statement, the engine's parameters (as @name), and only tables the rule declares.
+ */
+function lintBigQuerySql(
+  rule: LoadedRule,
+  relations: ReadonlySet<string>,
+  add: (error: YamoriError) => void,
+): void {
+  if (rule.bigquerySql === null || rule.bigquerySqlFile === null) return;
+  const file = displayPath(rule.bigquerySqlFile);
+  const sqlProblem = (problem: string, advice = ''): void => {
+    add(new YamoriError('RULE_SQL_INVALID', { file, problem, advice }));
+  };
+  let shape;
+  try {
+    shape = inspectBigQueryRuleQuery(rule.bigquerySql);
+  } catch (error) {
+    if (!isYamoriError(error)) throw error;
+    sqlProblem(`${error.message}`, error.hint);
+    return;
+  }
+  lintShape(
+    rule,
+    { ...shape, tableFunctions: shape.tableFunctions.filter((fn) => fn !== 'unnest') },
+    relations,
+    sqlProblem,
+    '@',
+  );
+}
+
+/** The checks both dialects share; `mark` is how the file spells a parameter ($ or @). */
+function lintShape(
+  rule: LoadedRule,
+  shape: Omit<RuleQueryShape, 'columns'>,
+  relations: ReadonlySet<string>,
+  sqlProblem: (problem: string, advice?: string) => void,
+  mark: '$' | '@',
+): void {
+  const definition = rule.definition;
   const known = new Set<string>([...WINDOW_PARAMETERS, ...INDICATOR_PARAMETERS]);
   for (const name of shape.parameters) {
     if (!known.has(name)) {
       const near = nearestName(name, [...known]);
-      sqlProblem(`uses $${name}, which the engine does not bind.`, near ? `Did you mean $${near}?` : '');
+      sqlProblem(
+        `uses ${mark}${name}, which the engine does not bind.`,
+        near ? `Did you mean ${mark}${near}?` : '',
+      );
     }
   }
   for (const name of WINDOW_PARAMETERS) {
     if (!shape.parameters.includes(name)) {
       sqlProblem(
-        `does not use $${name}; every rule reads only its window.`,
-        'Filter flows (or dns) by "ingested_at >= $window_start AND ingested_at < $window_end".',
+        `does not use ${mark}${name}; every rule reads only its window.`,
+        `Filter flows (or dns) by "ingested_at >= ${mark}window_start AND ingested_at < ${mark}window_end".`,
       );
     }
   }
   const usesIndicators = INDICATOR_PARAMETERS.filter((name) => shape.parameters.includes(name));
   if (definition.kind === 'indicator' && usesIndicators.length < INDICATOR_PARAMETERS.length) {
     sqlProblem(
-      'is an indicator rule (kind: indicator) but does not use both $indicators_since and $indicators_until.',
-      'Filter indicator_match_periods by "listed_at >= $indicators_since AND listed_at < $indicators_until", so retro-hunt sees only new indicators.',
+      `is an indicator rule (kind: indicator) but does not use both ${mark}indicators_since and ${mark}indicators_until.`,
+      `Filter indicator_match_periods by "listed_at >= ${mark}indicators_since AND listed_at < ${mark}indicators_until", so retro-hunt sees only new indicators.`,
     );
   }
   if (definition.kind !== 'indicator' && usesIndicators.length > 0) {
     sqlProblem(
-      `uses $${usesIndicators[0]!} but rule.yaml does not say "kind: indicator".`,
+      `uses ${mark}${usesIndicators[0]!} but rule.yaml does not say "kind: indicator".`,
       'Add "kind: indicator" so the engine also runs it over history when indicators arrive.',
     );
   }
@@ -117,7 +170,8 @@ async function lintSql(
     }
   }
   for (const table of declared) {
-    if (!relations.has(table)) {
+    // Said once, of rule.sql: it is about rule.yaml.
+    if (mark === '$' && !relations.has(table)) {
       sqlProblem(`rule.yaml requires "${table}", which is not a table or view rules may read.`);
     }
   }
@@ -129,7 +183,6 @@ async function lintSql(
       );
     }
   }
-  lintColumns(rule, shape.columns, sqlProblem);
 }
 
 function lintColumns(

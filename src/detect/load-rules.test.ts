@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadRules, ruleVersion } from './load-rules.js';
@@ -92,5 +92,32 @@ describe('loadRules', () => {
       ]).size,
     ).toBe(3);
     expect(ruleVersion('ya', 'mlsql', 'tests')).not.toBe(base);
+  });
+
+  it('loads rule.bigquery.sql beside rule.sql, and counts it in the version only where it exists', () => {
+    const bigquery =
+      'SELECT 1 AS k FROM flows WHERE ingested_at >= @window_start AND ingested_at < @window_end';
+    writeRule(dir, {
+      folder: 'bq-with',
+      yaml: ruleYaml({ id: 'bq-with' }),
+      extra: { 'rule.bigquery.sql': bigquery },
+    });
+    writeRule(dir, { folder: 'bq-without', yaml: ruleYaml({ id: 'bq-without' }) });
+    const collection = load();
+    expect(codes(collection)).toEqual([]);
+    const [withVariant, without] = collection.rules;
+    expect(withVariant).toMatchObject({
+      bigquerySql: bigquery,
+      bigquerySqlFile: join(dir, 'bq-with', 'rule.bigquery.sql'),
+    });
+    expect(without).toMatchObject({ bigquerySql: null, bigquerySqlFile: null });
+    const files = ['rule.yaml', 'rule.sql', 'rule.test.yaml'].map((name) =>
+      readFileSync(join(dir, 'bq-with', name), 'utf8'),
+    );
+    const [yaml, sql, tests] = files as [string, string, string];
+    expect(withVariant?.version).toBe(ruleVersion(yaml, sql, tests, bigquery));
+    expect(withVariant?.version).not.toBe(ruleVersion(yaml, sql, tests));
+    expect(ruleVersion('yaml', 'sql', 'tests', null)).toBe(ruleVersion('yaml', 'sql', 'tests'));
+    expect(ruleVersion('yaml', 'sql', 'tests', bigquery)).not.toBe(ruleVersion('yaml', 'sql', 'tests'));
   });
 });

@@ -7,6 +7,8 @@ import { checkRuleYaml } from './rule-schema.js';
 import { parseYamlFile } from './yaml-file.js';
 
 export const RULE_FILES = ['rule.yaml', 'rule.sql', 'rule.test.yaml'] as const;
+/** The optional BigQuery form of rule.sql, for rules whose SQL uses what only DuckDB has. */
+export const BIGQUERY_SQL_FILE = 'rule.bigquery.sql';
 const FIXTURES = 'fixtures';
 
 /** A folder of rules and where it comes from. */
@@ -88,6 +90,7 @@ function loadRuleFolder(folder: string, source: RuleSource, found: RuleProblem[]
   for (const entry of entries) {
     const expected =
       (entry.isFile() && (RULE_FILES as readonly string[]).includes(entry.name)) ||
+      (entry.isFile() && entry.name === BIGQUERY_SQL_FILE) ||
       (entry.isDirectory() && entry.name === FIXTURES);
     if (!expected) {
       problems.push(
@@ -132,27 +135,42 @@ function loadRuleFolder(folder: string, source: RuleSource, found: RuleProblem[]
     );
   }
   const testText = texts['rule.test.yaml'] ?? '';
+  const hasBigquerySql = entries.some((entry) => entry.isFile() && entry.name === BIGQUERY_SQL_FILE);
+  const bigquerySqlFile = hasBigquerySql ? join(folder, BIGQUERY_SQL_FILE) : null;
+  const bigquerySql = bigquerySqlFile === null ? null : readFileSync(bigquerySqlFile, 'utf8');
   return {
     definition,
     sql,
     folder,
     yamlFile,
     sqlFile: join(folder, 'rule.sql'),
+    bigquerySql,
+    bigquerySqlFile,
     testFile: join(folder, 'rule.test.yaml'),
     testText,
-    version: ruleVersion(yamlText, sql, testText),
+    version: ruleVersion(yamlText, sql, testText, bigquerySql),
     origin: source.origin,
   };
 }
 
-/** The content hash of a rule's three files: any change to any of them is a new version. */
-export function ruleVersion(yamlText: string, sql: string, testText: string): string {
+/**
+ * The content hash of a rule's files: any change to any of them is a new version. A rule without
+ * rule.bigquery.sql hashes as it did before that file existed.
+ */
+export function ruleVersion(
+  yamlText: string,
+  sql: string,
+  testText: string,
+  bigquerySql: string | null = null,
+): string {
   const hash = createHash('sha256');
-  for (const [name, text] of [
+  const files: [string, string][] = [
     ['rule.yaml', yamlText],
     ['rule.sql', sql],
     ['rule.test.yaml', testText],
-  ] as const) {
+  ];
+  if (bigquerySql !== null) files.push([BIGQUERY_SQL_FILE, bigquerySql]);
+  for (const [name, text] of files) {
     hash.update(`${name}\u0000${text.length}\u0000${text}`);
   }
   return hash.digest('hex').slice(0, 16);

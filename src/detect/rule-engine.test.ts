@@ -207,4 +207,32 @@ describe('createRuleEngine', () => {
     });
     expect(commits[0]?.state).toMatchObject({ status: 'ok', flowWatermark: NOW, indicatorWatermark: NOW });
   });
+
+  it('runs rule.bigquery.sql on a store whose engine is BigQuery, and rule.sql on DuckDB', async () => {
+    const variant = (marker: string) =>
+      `SELECT '${marker}' AS device_addr, 'x' AS remote_addr, $window_start AS first_seen_at, $window_end AS last_seen_at`;
+    const rule = loadTestRule({
+      sql: `SELECT 'duckdb' AS device_addr, 'x' AS remote_addr, $window_start AS first_seen_at, $window_end AS last_seen_at`,
+      extra: { 'rule.bigquery.sql': variant('bigquery') },
+    });
+    // The variant is written so DuckDB runs it too: the same store stands for BigQuery, only the
+    // engine it reports differs.
+    const asBigQuery = new Proxy(store, {
+      get: (target, property) => {
+        if (property === 'engine') return 'bigquery';
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const rowsOn = async (on: Store): Promise<unknown[]> => {
+      const engine = createRuleEngine(config, {
+        store: on,
+        commit: () => Promise.resolve({ created: 0, updated: 0 }),
+      });
+      const [report] = await engine.run([rule], { ids: [rule.definition.id] });
+      return (report?.rows ?? []).map((row) => row['device_addr']);
+    };
+    expect(await rowsOn(store)).toEqual(['duckdb']);
+    expect(await rowsOn(asBigQuery)).toEqual(['bigquery']);
+  });
 });

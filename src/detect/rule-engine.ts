@@ -4,7 +4,7 @@ import type { EpochMicros, RuleFinding, RuleRunCommit, RuleState, RunProvenance 
 import type { Store } from '../store/index.js';
 import { planPasses, type RulePass } from './plan-passes.js';
 import { microsFromIso } from './relative-time.js';
-import type { LoadedRule } from './rule.js';
+import { ruleSqlFor, type LoadedRule } from './rule.js';
 
 /** Writes a run's findings as alerts and its watermarks, in one transaction (alert/ provides it). */
 export type CommitRun = (run: RuleRunCommit) => Promise<{ created: number; updated: number }>;
@@ -242,7 +242,7 @@ async function runPass(
     indicators_until: pass.indicatorsUntil,
   };
   try {
-    return await store.runRuleQuery(rule.sql, params, { timeoutMs, maxRows });
+    return await store.runRuleQuery(ruleSqlFor(rule, store.engine).sql, params, { timeoutMs, maxRows });
   } catch (error) {
     if (isYamoriError(error) && error.code === 'QUERY_TIMEOUT') {
       throw new YamoriError(

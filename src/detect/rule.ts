@@ -53,6 +53,9 @@ export interface RuleDefinition {
 
 export type RuleOrigin = 'builtin' | 'user';
 
+/** The engines a rule runs on (the store's engine); DuckDB's SQL is the default for every other. */
+export type RuleEngineName = 'duckdb' | 'bigquery';
+
 /** A rule as read from its folder. */
 export interface LoadedRule {
   definition: RuleDefinition;
@@ -61,10 +64,24 @@ export interface LoadedRule {
   folder: string;
   yamlFile: string;
   sqlFile: string;
+  /**
+   * rule.bigquery.sql: the query for BigQuery where rule.sql uses DuckDB-only syntax; null when the
+   * folder has none, and rule.sql then runs on BigQuery as it is.
+   */
+  bigquerySql: string | null;
+  bigquerySqlFile: string | null;
   testFile: string;
   /** The text of rule.test.yaml. */
   testText: string;
-  /** Content hash of rule.yaml, rule.sql and rule.test.yaml (16 hex digits). */
+  /** Content hash of rule.yaml, rule.sql, rule.test.yaml and rule.bigquery.sql (16 hex digits). */
   version: string;
   origin: RuleOrigin;
+}
+
+/** The query a rule runs on `engine`, and the file it comes from. */
+export function ruleSqlFor(rule: LoadedRule, engine: RuleEngineName): { sql: string; file: string } {
+  if (engine === 'bigquery' && rule.bigquerySql !== null && rule.bigquerySqlFile !== null) {
+    return { sql: rule.bigquerySql, file: rule.bigquerySqlFile };
+  }
+  return { sql: rule.sql, file: rule.sqlFile };
 }

@@ -8,10 +8,23 @@ import { createRuleEngine } from './rule-engine.js';
 import type { RuleTestCase } from './rule-tests.js';
 import type { LoadedRule } from './rule.js';
 
+/**
+ * Opens the empty store one case runs on, with the store clock the case drives. The default is a
+ * throwaway in-memory DuckDB; `yamori rules test --engine bigquery` hands in a fresh BigQuery dataset.
+ * Closing the store must also throw it away.
+ */
+export type OpenCaseStore = (deps: { now: () => EpochMicros }) => Promise<Store>;
+
+/** A throwaway in-memory DuckDB with the real migrations. */
+export const openDuckDbCaseStore: OpenCaseStore = (deps) =>
+  openStore({ database: { path: ':memory:' }, maxBatchRows: 50_000, flushIntervalMs: 1_000 }, deps);
+
 /** How one case went. */
 export interface CaseResult {
   ruleId: string;
   caseName: string;
+  /** The engine the case ran on (left out: DuckDB). */
+  engine?: Store['engine'];
   passed: boolean;
   /** Why it failed: the diff of expected and returned rows, or the error; empty when it passed. */
   failure: string[];
@@ -19,7 +32,7 @@ export interface CaseResult {
 }
 
 /**
- * Runs one case on a throwaway in-memory database with the real migrations: loads its fixtures with
+ * Runs one case on a throwaway database (`openCaseStore`, by default in-memory DuckDB): loads its fixtures with
  * the store clock at each row's arrival, sets the rule's last run when the case gives one, runs the
  * rule through the engine at the case's clock (both passes for an indicator rule), compares the rows,
  * and for a `then` run loads more rows and runs again from the watermark the first run left.
@@ -28,23 +41,23 @@ export async function runRuleTestCase(
   rule: LoadedRule,
   testCase: RuleTestCase,
   config: DetectConfig,
+  openCaseStore: OpenCaseStore = openDuckDbCaseStore,
 ): Promise<CaseResult> {
   const started = performance.now();
   const clock: FixtureClock = { now: testCase.runs[0]!.at };
   const result: CaseResult = {
     ruleId: rule.definition.id,
     caseName: testCase.name,
+    engine: 'duckdb',
     passed: true,
     failure: [],
     durationMs: 0,
   };
   let store: Store | null = null;
   try {
-    store = await openStore(
-      { database: { path: ':memory:' }, maxBatchRows: 50_000, flushIntervalMs: 1_000 },
-      { now: () => clock.now },
-    );
+    store = await openCaseStore({ now: () => clock.now });
     const opened = store;
+    result.engine = opened.engine;
     if (testCase.lastRun !== null) await setLastRun(opened, rule, testCase.lastRun);
     const engine = createRuleEngine(config, {
       store: opened,

@@ -130,6 +130,18 @@ export const CATALOGUE = {
     hint: 'Check free disk space and permissions, then run the command again.',
     kind: 'runtime',
   },
+  STORE_BIGQUERY_FAILED: {
+    title: 'BigQuery refused or failed a request',
+    message: 'BigQuery failed {what} in {target}: {detail}',
+    hint: 'Check bigquery.project, bigquery.dataset and bigquery.location, that the credentials (application default credentials or bigquery.key_file) may use the dataset (roles/bigquery.dataEditor and roles/bigquery.jobUser), and the BigQuery quota page of the project.',
+    kind: 'runtime',
+  },
+  STORE_BIGQUERY_NOT_CONFIGURED: {
+    title: 'The BigQuery store is selected but not configured',
+    message: 'store.engine is "bigquery", but {key} is not set.',
+    hint: 'Set bigquery.project and bigquery.dataset in the config (or YAMORI_BIGQUERY_PROJECT and YAMORI_BIGQUERY_DATASET), then run "yamori config check".',
+    kind: 'usage',
+  },
   QUERY_INVALID: {
     title: 'Query failed',
     message: 'The query failed: {detail}',
@@ -389,7 +401,7 @@ export const CATALOGUE = {
   OVERSEER_FIXTURE_INVALID: {
     title: 'An overseer test fixture cannot be converted',
     message: '{file} line {line}: {problem}.',
-    hint: '{advice} The fixture is the BigQuery emulator\'s data file: projects, datasets, tables with columns and data. Nothing was written.',
+    hint: "{advice} The fixture is the BigQuery emulator's data file: projects, datasets, tables with columns and data. Nothing was written.",
     kind: 'usage',
   },
   OVERSEER_EXPECTATION_MISSING: {

@@ -1,11 +1,16 @@
 /** Store contract, threat intelligence: the allow-list, lookups, listing and counting indicators. */
-import { beforeEach, describe, expect, it } from 'vitest';
-import { T0, T1, T2, useIntelStore } from './intel-store.testing.js';
+import { beforeEach, describe, expect } from 'vitest';
+import { T0, T1, T2, useIntelStore, contractIt, type IntelContractOptions } from './intel-store.testing.js';
 import type { Store } from './store.js';
 import type { OpenStore } from './store.contract.js';
 import { buildIndicatorDraft as draft } from './testing.js';
 
-export function describeIndicatorMatchContract(backend: string, open: OpenStore): void {
+export function describeIndicatorMatchContract(
+  backend: string,
+  open: OpenStore,
+  options: IntelContractOptions = {},
+): void {
+  const it = contractIt(options.skip);
   describe(`Store contract: ${backend}: indicator matching`, () => {
     const { store: current, snapshot, values } = useIntelStore(open);
     let store: Store;

@@ -2,14 +2,33 @@
  * Store contract, threat intelligence: feed snapshots and their diff, listing periods and validity.
  * store.contract.ts runs it for every backend, beside indicator-match and feed-store .contract.ts.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect } from 'vitest';
 import type { EpochMicros, IndicatorDraft } from '../records/index.js';
-import { HOUR, NOTHING, T0, T1, T2, T3, useIntelStore } from './intel-store.testing.js';
+import {
+  HOUR,
+  NOTHING,
+  T0,
+  T1,
+  T2,
+  T3,
+  useIntelStore,
+  contractIt,
+  type IntelContractOptions,
+} from './intel-store.testing.js';
 import type { Store } from './store.js';
 import type { OpenStore } from './store.contract.js';
 import { buildIndicatorDraft as draft } from './testing.js';
 
-export function describeIndicatorContract(backend: string, open: OpenStore): void {
+export function describeIndicatorContract(
+  backend: string,
+  open: OpenStore,
+  options: IntelContractOptions = {},
+): void {
+  const it = contractIt(options.skip);
+  const activeAtSql = options.activeAtSql ?? {
+    sql: 'SELECT value FROM indicators_active_at($1::TIMESTAMPTZ) ORDER BY value',
+    param: (at: EpochMicros) => new Date(at / 1000).toISOString(),
+  };
   describe(`Store contract: ${backend}: indicator snapshots`, () => {
     const { store: current, snapshot, values } = useIntelStore(open);
     let store: Store;
@@ -358,10 +377,10 @@ export function describeIndicatorContract(backend: string, open: OpenStore): voi
         expect(await activeAt(T3)).toBe(true);
         expect(await values({ activeAt: T2 })).toEqual(['192.0.2.1']);
         expect(await store.countIndicators({ activeAt: T1 + 1 })).toBe(1);
-        const sql = await store.query(
-          'SELECT value FROM indicators_active_at($1::TIMESTAMPTZ) ORDER BY value',
-          [new Date(T2 / 1000).toISOString()],
-        );
+      });
+
+      it('answers "was it listed at T" in SQL through indicators_active_at(T)', async () => {
+        const sql = await store.query(activeAtSql.sql, [activeAtSql.param(T2)]);
         expect(sql.rows).toEqual([{ value: '192.0.2.1' }]);
       });
 

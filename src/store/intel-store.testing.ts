@@ -2,7 +2,7 @@
  * The shared setup of the threat-intelligence contract suites (indicator-store, indicator-match and
  * feed-store .contract.ts): a fresh store per test, instants to count from, shorthands. Test code only.
  */
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, it as vitestIt } from 'vitest';
 import type { EpochMicros, IndicatorDraft } from '../records/index.js';
 import type { FeedSnapshotResult, Store } from './store.js';
 import type { OpenStore } from './store.contract.js';
@@ -46,5 +46,30 @@ export function useIntelStore(open: OpenStore): IntelStoreFixture {
       }),
     values: async (filter = {}) =>
       (await store().listIndicators({ limit: 1000, ...filter })).map((i) => i.value).sort(),
+  };
+}
+
+/** What a backend's run of the intel contract suites (indicator-store, indicator-match, feed-store) varies. */
+export interface IntelContractOptions {
+  /**
+   * Cases the engine under test cannot run, by test name, each with the reason shown as it is skipped
+   * (an emulator's known difference from the real engine). DuckDB skips nothing.
+   */
+  skip?: Readonly<Record<string, string>>;
+  /**
+   * SQL reading `value` of the indicators active at an instant from `indicators_active_at`, ordered by
+   * value, with that instant as its one parameter; DuckDB's form by default.
+   */
+  activeAtSql?: { sql: string; param: (at: EpochMicros) => string | number };
+}
+
+/** `it`, except that a case named in `skip` is skipped with its reason in the name. */
+export function contractIt(
+  skip: IntelContractOptions['skip'] = {},
+): (name: string, fn: () => Promise<void>) => void {
+  return (name, fn) => {
+    const reason = skip[name];
+    if (reason === undefined) vitestIt(name, fn);
+    else vitestIt.skip(`${name} (skipped: ${reason})`, fn);
   };
 }

@@ -103,11 +103,12 @@ export interface TableInfo {
 }
 
 export interface DbInfo {
-  backend: 'duckdb';
-  /** Engine version, e.g. "v1.5.6". */
+  backend: 'duckdb' | 'bigquery';
+  /** Engine version, e.g. "v1.5.6"; "BigQuery" or "BigQuery emulator". */
   engineVersion: string;
+  /** The DuckDB file, or the BigQuery dataset as "project.dataset". */
   path: string;
-  /** Size of the database file; null for an in-memory database. */
+  /** Size of the database file; null for an in-memory database and for BigQuery. */
   fileSizeBytes: number | null;
   /** Size of the write-ahead log beside it (0 when there is none); null in memory. */
   walSizeBytes: number | null;
@@ -125,13 +126,18 @@ export interface MigrationResult {
 }
 
 /**
- * The database every stage reads and writes through. One implementation per engine (DuckDB now,
- * BigQuery later); `store.contract.ts` holds the behaviour each must show.
+ * The database every stage reads and writes through. One implementation per engine (DuckDB and
+ * BigQuery: duckdb/, bigquery/); `store.contract.ts` holds the behaviour each must show.
  *
  * Writes are batches: when a write promise resolves, the whole batch is durable and survives a crash
  * of the process; when it rejects (STORE_WRITE_FAILED), none of it was stored.
  */
+/** The engine behind a store, which is also the SQL dialect rules run in there. */
+export type StoreEngine = 'duckdb' | 'bigquery';
+
 export interface Store {
+  /** Which engine this is: a rule runs its `rule.bigquery.sql` on BigQuery when it has one. */
+  readonly engine: StoreEngine;
   /** Brings the schema up to date; opening already does this, so a second call applies nothing. */
   migrate(): Promise<MigrationResult>;
   /** Stores flows as one batch, stamping `ingestedAt` with the store's clock. */
@@ -298,7 +304,10 @@ export interface Store {
   devicePeers(device: string, options?: { since?: EpochMicros; limit?: number }): Promise<DevicePeer[]>;
   /** Settings whose key starts with `prefix` (written with `replaceSettings`), by key. */
   readSettings(prefix: string): Promise<Record<string, string>>;
-  /** Folds the write-ahead log into the database file. */
+  /**
+   * Brings derived tables up to date with the flows (the dashboard's hourly rollups of hours that
+   * have ended) and folds the write-ahead log into the database file.
+   */
   checkpoint(): Promise<void>;
   /** Waits for pending writes, then releases the database. Later calls fail. */
   close(): Promise<void>;

@@ -15,6 +15,10 @@ function policyFrom(yaml: string): ReturnType<typeof compileRoutePolicy> {
 
 const POLICY = `
 alert:
+  channels:
+    parents: { type: ntfy, topic: yamori-parents }
+    phone: { type: ntfy, topic: yamori-phone }
+    mail: { type: webhook, url: "http://127.0.0.1:9/mail" }
   routes:
     - name: mute-printer
       when: device.name == "office-printer"
@@ -94,6 +98,8 @@ describe('compileRoutePolicy', () => {
   it('matches addresses against networks with in_cidr', () => {
     const local = policyFrom(`
 alert:
+  channels:
+    x: { type: ntfy, topic: yamori-x }
   routes:
     - name: doc-net
       when: in_cidr(remote.addr, "203.0.113.0/24")

@@ -68,12 +68,14 @@ export async function writeAlerts(
   return { created, updated };
 }
 
-function overlaps(alert: AlertWrite, write: AlertWrite): boolean {
+/** A write repeats an alert when their seen times lie within the write's suppression period. */
+export function overlaps(alert: AlertWrite, write: AlertWrite): boolean {
   const slack = write.suppressForUs;
   return alert.lastSeenAt + slack >= write.firstSeenAt && write.lastSeenAt + slack >= alert.firstSeenAt;
 }
 
-function merge(into: AlertWrite, write: AlertWrite): AlertWrite {
+/** An alert with a repeat merged in (Store.commitRuleRun); the BigQuery store merges the same way. */
+export function merge(into: AlertWrite, write: AlertWrite): AlertWrite {
   const max = write.maxEvidenceRows;
   const provenance = [...into.provenance];
   for (const run of write.provenance) {
@@ -267,7 +269,7 @@ export function textList(value: unknown): string[] {
   return items.filter((item): item is string => typeof item === 'string');
 }
 
-function provenanceToJson(run: RunProvenance): Record<string, unknown> {
+export function provenanceToJson(run: RunProvenance): Record<string, unknown> {
   return {
     rule_id: run.ruleId,
     rule_version: run.ruleVersion,
@@ -280,7 +282,7 @@ function provenanceToJson(run: RunProvenance): Record<string, unknown> {
   };
 }
 
-function provenanceFromJson(json: Record<string, unknown>): RunProvenance {
+export function provenanceFromJson(json: Record<string, unknown>): RunProvenance {
   return {
     ruleId: String(json['rule_id']),
     ruleVersion: String(json['rule_version']),

@@ -65,6 +65,7 @@ import {
 } from './outbox.js';
 import { appendDns } from './append-dns.js';
 import { appendFlows } from './append-flows.js';
+import { buildFlowRollups, dirtyEndedHours, markFlowHoursDirty, pruneFlowRollups } from './flow-rollups.js';
 import type {
   AlertPageFilter,
   DashboardOverview,
@@ -186,6 +187,7 @@ interface Parts {
  * so they never see a batch half written. `query()` gets a connection of its own per call.
  */
 class DuckDbStore implements Store {
+  readonly engine = 'duckdb' as const;
   private writes: Promise<unknown> = Promise.resolve();
   private reads: Promise<unknown> = Promise.resolve();
   private readonly queries = new Set<Promise<QueryResult>>();
@@ -204,7 +206,7 @@ class DuckDbStore implements Store {
     await this.writeBatch(`${flows.length} flows`, flowAppender, () => {
       appendFlows(flowAppender, flows, this.parts.now());
       flowAppender.flushSync();
-      return Promise.resolve();
+      return markFlowHoursDirty(this.parts.writer, flows);
     });
   }
 
@@ -241,6 +243,7 @@ class DuckDbStore implements Store {
         { before: timestampTz(before) },
         { before: TIMESTAMPTZ },
       );
+      await pruneFlowRollups(this.parts.writer, before);
       return result.rowsChanged;
     });
   }
@@ -456,6 +459,14 @@ class DuckDbStore implements Store {
   }
 
   async checkpoint(): Promise<void> {
+    // The dashboard's rollups of hours that ended since (flow-rollups.ts), a day of hours per transaction.
+    for (;;) {
+      const hours = await this.write(() => dirtyEndedHours(this.parts.writer, this.parts.now()));
+      if (hours.length === 0) break;
+      await this.writeBatch(`the rollups of ${hours.length} hours of flows`, null, () =>
+        buildFlowRollups(this.parts.writer, hours),
+      );
+    }
     await this.write(() => this.parts.writer.run('CHECKPOINT'));
   }
 

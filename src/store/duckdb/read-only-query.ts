@@ -8,7 +8,7 @@ import { YamoriError } from '../../errors/index.js';
 import type { QueryParam, QueryResult } from '../store.js';
 import { errorMessage } from './duckdb-values.js';
 import { toJsonValue } from './json-value.js';
-import { explainTarget, leadingKeyword, splitSqlStatements } from './sql-statements.js';
+import { explainTarget, leadingKeyword, splitSqlStatements } from '../sql-statements.js';
 
 const READABLE_TYPE_NAMES: Partial<Record<StatementType, string>> = {
   [StatementType.VARIABLE_SET]: 'SET',

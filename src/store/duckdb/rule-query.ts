@@ -15,7 +15,7 @@ import type {
 } from '../store.js';
 import { errorMessage, timestampTz } from './duckdb-values.js';
 import { toJsonValue } from './json-value.js';
-import { splitSqlStatements } from './sql-statements.js';
+import { splitSqlStatements } from '../sql-statements.js';
 
 /**
  * Runs a rule's SELECT on a connection of its own, in a READ ONLY transaction that is always rolled

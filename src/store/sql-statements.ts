@@ -1,22 +1,33 @@
 /**
  * Just enough of a SQL lexer to count statements and see past EXPLAIN, for the read-only check in
  * `query()`. It knows where strings, quoted identifiers, dollar quotes and comments start and end, so
- * a ";" or a keyword inside them is not mistaken for structure. DuckDB's parser stays the authority
+ * a ";" or a keyword inside them is not mistaken for structure. The engine's parser stays the authority
  * on everything else; this only has to agree with it about statement boundaries.
+ *
+ * Two dialects: DuckDB's (PostgreSQL's lexis: doubled quotes, E'' and $$ strings, nesting block
+ * comments) and BigQuery's GoogleSQL (backslash escapes, triple-quoted and r'' strings, `quoted`
+ * identifiers, # comments, block comments that do not nest).
  */
 
-interface Token {
+export type SqlDialect = 'duckdb' | 'bigquery';
+
+export interface SqlToken {
   kind: 'word' | 'symbol' | 'literal';
   start: number;
   end: number;
 }
 
+type Token = SqlToken;
+
 /** The non-empty statements of `sql` as [start, end) offsets, split at top-level semicolons. */
-export function splitSqlStatements(sql: string): { start: number; end: number }[] {
+export function splitSqlStatements(
+  sql: string,
+  dialect: SqlDialect = 'duckdb',
+): { start: number; end: number }[] {
   const statements: { start: number; end: number }[] = [];
   let first: Token | null = null;
   let last: Token | null = null;
-  for (const token of scanSql(sql)) {
+  for (const token of scanSql(sql, dialect)) {
     if (token.kind === 'symbol' && sql[token.start] === ';') {
       if (first !== null && last !== null) statements.push({ start: first.start, end: last.end });
       first = null;
@@ -56,8 +67,8 @@ export function explainTarget(statement: string): string | null {
 }
 
 /** The first word of a statement, uppercase ("SELECT", "COPY"); null when it starts otherwise. */
-export function leadingKeyword(statement: string): string | null {
-  const first = scanSql(statement)[0];
+export function leadingKeyword(statement: string, dialect: SqlDialect = 'duckdb'): string | null {
+  const first = scanSql(statement, dialect)[0];
   return first?.kind === 'word' ? statement.slice(first.start, first.end).toUpperCase() : null;
 }
 
@@ -65,7 +76,12 @@ function isWord(sql: string, token: Token | undefined, word: string): boolean {
   return token?.kind === 'word' && sql.slice(token.start, token.end).toLowerCase() === word;
 }
 
-function scanSql(sql: string): Token[] {
+/** The tokens of `sql`, comments and spaces left out. */
+export function scanSql(sql: string, dialect: SqlDialect = 'duckdb'): Token[] {
+  return dialect === 'bigquery' ? scanGoogleSql(sql) : scanDuckDbSql(sql);
+}
+
+function scanDuckDbSql(sql: string): Token[] {
   const tokens: Token[] = [];
   const n = sql.length;
   let i = 0;
@@ -162,4 +178,74 @@ function isWordStart(c: number): boolean {
 
 function isWordPart(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57) || c === 36;
+}
+
+/**
+ * GoogleSQL: '…' "…" and `…` take backslash escapes; '''…''' and """…""" span lines; an r or R
+ * prefix (also with b/B) makes a raw string, whose backslashes are plain characters; -- and # start a
+ * line comment; block comments do not nest.
+ */
+function scanGoogleSql(sql: string): Token[] {
+  const tokens: Token[] = [];
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    const next = i + 1 < n ? sql.charCodeAt(i + 1) : -1;
+    const start = i;
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      i++;
+    } else if ((c === 45 && next === 45) || c === 35) {
+      const newline = sql.indexOf('\n', i);
+      i = newline === -1 ? n : newline + 1;
+    } else if (c === 47 && next === 42) {
+      const close = sql.indexOf('*/', i + 2);
+      i = close === -1 ? n : close + 2;
+    } else if (c === 39 || c === 34 || c === 96) {
+      i = skipGoogleString(sql, i);
+      tokens.push({ kind: 'literal', start, end: i });
+    } else if (isWordStart(c)) {
+      while (i < n && isGoogleWordPart(sql.charCodeAt(i))) i++;
+      const prefix = sql.slice(start, i).toLowerCase();
+      const quote = sql.charCodeAt(i);
+      if ((quote === 39 || quote === 34) && ['r', 'b', 'rb', 'br'].includes(prefix)) {
+        i = skipGoogleString(sql, i);
+        tokens.push({ kind: 'literal', start, end: i });
+      } else {
+        tokens.push({ kind: 'word', start, end: i });
+      }
+    } else if (c >= 48 && c <= 57) {
+      while (i < n && (isGoogleWordPart(sql.charCodeAt(i)) || sql.charCodeAt(i) === 46)) i++;
+      tokens.push({ kind: 'literal', start, end: i });
+    } else {
+      i++;
+      tokens.push({ kind: 'symbol', start, end: i });
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Past the closing quote of the string starting at `from`; an unterminated string runs to the end. A
+ * backslash always takes the next character along: even in a raw string it keeps a quote from closing it.
+ */
+function skipGoogleString(sql: string, from: number): number {
+  const quote = sql[from]!;
+  const triple = quote !== '`' && sql.startsWith(quote.repeat(3), from);
+  const close = triple ? quote.repeat(3) : quote;
+  let i = from + close.length;
+  while (i < sql.length) {
+    if (sql[i] === '\\') {
+      i += 2;
+    } else if (sql.startsWith(close, i)) {
+      return i + close.length;
+    } else {
+      i++;
+    }
+  }
+  return sql.length;
+}
+
+function isGoogleWordPart(c: number): boolean {
+  return isWordStart(c) || (c >= 48 && c <= 57);
 }

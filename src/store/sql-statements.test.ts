@@ -115,3 +115,47 @@ describe('leadingKeyword', () => {
     expect(leadingKeyword("'not a word'")).toBeNull();
   });
 });
+
+describe('splitSqlStatements in the BigQuery dialect', () => {
+  const googleTexts = (sql: string): string[] =>
+    splitSqlStatements(sql, 'bigquery').map(({ start, end }) => sql.slice(start, end));
+  const cases: { description: string; sql: string; expected: string[] }[] = [
+    {
+      description: 'two statements',
+      sql: 'SELECT 1; DELETE FROM t WHERE true',
+      expected: ['SELECT 1', 'DELETE FROM t WHERE true'],
+    },
+    {
+      description: 'a backslash-escaped quote',
+      sql: "SELECT 'it\\'s; fine'",
+      expected: ["SELECT 'it\\'s; fine'"],
+    },
+    { description: 'a double-quoted string', sql: 'SELECT "a;b"', expected: ['SELECT "a;b"'] },
+    {
+      description: 'a triple-quoted string over lines',
+      sql: "SELECT '''a;\n'b';'''",
+      expected: ["SELECT '''a;\n'b';'''"],
+    },
+    { description: 'a raw string', sql: "SELECT r'\\d+;'", expected: ["SELECT r'\\d+;'"] },
+    {
+      description: 'a backticked name',
+      sql: 'SELECT * FROM `p.d.t;x`',
+      expected: ['SELECT * FROM `p.d.t;x`'],
+    },
+    { description: 'a # comment', sql: 'SELECT 1 # ; DROP\n', expected: ['SELECT 1'] },
+    {
+      description: 'block comments do not nest',
+      sql: 'SELECT /* a /* b */ 1; SELECT 2',
+      expected: ['SELECT /* a /* b */ 1', 'SELECT 2'],
+    },
+  ];
+  for (const { description, sql, expected } of cases) {
+    it(`splits ${description}`, () => {
+      expect(googleTexts(sql)).toEqual(expected);
+    });
+  }
+
+  it('names the leading keyword past comments', () => {
+    expect(leadingKeyword('# note\n  insert INTO t VALUES (1)', 'bigquery')).toBe('INSERT');
+  });
+});

@@ -1,0 +1,3 @@
+import { describeBuiltinRulesOnBigQuery } from './builtin-rules-bigquery.testing.js';
+
+describeBuiltinRulesOnBigQuery(0, 2);
