@@ -1,22 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { DeviceObservation, EpochMicros } from '../../records/index.js';
-import { isRandomisedMac, normaliseMac } from '../mac-address.js';
+import type { DeviceObservation } from '../../records/index.js';
+import { foldDeviceObservations, type DeviceRow, type Seen } from '../device-observations.js';
+import { isRandomisedMac } from '../mac-address.js';
 import type { OuiVendorLookup } from '../oui-vendor.js';
 import { bq, type BqParamValue } from './bigquery-values.js';
 import type { BigQueryConnection } from './connection.js';
-
-interface Seen {
-  firstSeenAt: EpochMicros;
-  lastSeenAt: EpochMicros;
-}
-
-interface DeviceRow extends Seen {
-  mac: string;
-  hostname: string | null;
-  hostnameSeenAt: EpochMicros | null;
-  vendorClass: string | null;
-  vendorClassSeenAt: EpochMicros | null;
-}
 
 /** Devices per transaction: each row is about ten parameters, and a query takes a bounded number. */
 const CHUNK = 200;
@@ -35,7 +23,7 @@ export async function mergeDevices(
   observations: readonly DeviceObservation[],
   vendorOf: OuiVendorLookup,
 ): Promise<void> {
-  const { devices, addresses, services } = fold(observations);
+  const { devices, addresses, services } = foldDeviceObservations(observations);
   const deviceRows = [...devices.values()];
   for (let i = 0; i < deviceRows.length; i += CHUNK) {
     const chunk = deviceRows.slice(i, i + CHUNK);
@@ -48,74 +36,6 @@ export async function mergeDevices(
       vendorOf,
     );
   }
-}
-
-function fold(observations: readonly DeviceObservation[]): {
-  devices: Map<string, DeviceRow>;
-  addresses: Map<string, Seen & { mac: string; addr: string }>;
-  services: Map<string, Seen & { mac: string; port: number; protocol: string }>;
-} {
-  const devices = new Map<string, DeviceRow>();
-  const addresses = new Map<string, Seen & { mac: string; addr: string }>();
-  const services = new Map<string, Seen & { mac: string; port: number; protocol: string }>();
-  for (const o of observations) {
-    const mac = normaliseMac(o.mac);
-    if (mac === null) continue;
-    const device = devices.get(mac);
-    if (device === undefined) {
-      devices.set(mac, {
-        mac,
-        firstSeenAt: o.seenAt,
-        lastSeenAt: o.seenAt,
-        hostname: o.hostname,
-        hostnameSeenAt: o.hostname === null ? null : o.seenAt,
-        vendorClass: o.vendorClass,
-        vendorClassSeenAt: o.vendorClass === null ? null : o.seenAt,
-      });
-    } else {
-      widen(device, o.seenAt);
-      if (o.hostname !== null && (device.hostnameSeenAt === null || o.seenAt >= device.hostnameSeenAt)) {
-        device.hostname = o.hostname;
-        device.hostnameSeenAt = o.seenAt;
-      }
-      if (
-        o.vendorClass !== null &&
-        (device.vendorClassSeenAt === null || o.seenAt >= device.vendorClassSeenAt)
-      ) {
-        device.vendorClass = o.vendorClass;
-        device.vendorClassSeenAt = o.seenAt;
-      }
-    }
-    if (o.addr !== null) {
-      const key = `${mac} ${o.addr}`;
-      const seen = addresses.get(key);
-      if (seen === undefined)
-        addresses.set(key, { mac, addr: o.addr, firstSeenAt: o.seenAt, lastSeenAt: o.seenAt });
-      else widen(seen, o.seenAt);
-    }
-    if (o.service !== null) {
-      const protocol = o.service.protocol.toLowerCase();
-      const key = `${mac} ${o.service.port} ${protocol}`;
-      const seen = services.get(key);
-      if (seen === undefined) {
-        services.set(key, {
-          mac,
-          port: o.service.port,
-          protocol,
-          firstSeenAt: o.seenAt,
-          lastSeenAt: o.seenAt,
-        });
-      } else {
-        widen(seen, o.seenAt);
-      }
-    }
-  }
-  return { devices, addresses, services };
-}
-
-function widen(row: Seen, seenAt: EpochMicros): void {
-  if (seenAt < row.firstSeenAt) row.firstSeenAt = seenAt;
-  if (seenAt > row.lastSeenAt) row.lastSeenAt = seenAt;
 }
 
 /** Builds `SELECT … FROM UNNEST([STRUCT(…), …])` over rows, every value a cast parameter. */

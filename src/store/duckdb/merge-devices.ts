@@ -10,24 +10,10 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { DeviceObservation, EpochMicros } from '../../records/index.js';
-import { isRandomisedMac, normaliseMac } from '../mac-address.js';
+import { foldDeviceObservations, type DeviceRow, type Seen } from '../device-observations.js';
+import { isRandomisedMac } from '../mac-address.js';
 import type { OuiVendorLookup } from '../oui-vendor.js';
 import { timestampTz } from './duckdb-values.js';
-
-interface DeviceRow {
-  mac: string;
-  firstSeenAt: EpochMicros;
-  lastSeenAt: EpochMicros;
-  hostname: string | null;
-  hostnameSeenAt: EpochMicros | null;
-  vendorClass: string | null;
-  vendorClassSeenAt: EpochMicros | null;
-}
-
-interface SeenRow {
-  firstSeenAt: EpochMicros;
-  lastSeenAt: EpochMicros;
-}
 
 /**
  * Merges a batch of observations into devices, device_addresses and device_services. Runs inside the
@@ -40,61 +26,7 @@ export async function mergeDevices(
   observations: readonly DeviceObservation[],
   vendorOf: OuiVendorLookup,
 ): Promise<void> {
-  const devices = new Map<string, DeviceRow>();
-  const addresses = new Map<string, SeenRow & { mac: string; addr: string }>();
-  const services = new Map<string, SeenRow & { mac: string; port: number; protocol: string }>();
-  for (const o of observations) {
-    const mac = normaliseMac(o.mac);
-    if (mac === null) continue;
-    const device = devices.get(mac);
-    if (device === undefined) {
-      devices.set(mac, {
-        mac,
-        firstSeenAt: o.seenAt,
-        lastSeenAt: o.seenAt,
-        hostname: o.hostname,
-        hostnameSeenAt: o.hostname === null ? null : o.seenAt,
-        vendorClass: o.vendorClass,
-        vendorClassSeenAt: o.vendorClass === null ? null : o.seenAt,
-      });
-    } else {
-      widen(device, o.seenAt);
-      if (o.hostname !== null && (device.hostnameSeenAt === null || o.seenAt >= device.hostnameSeenAt)) {
-        device.hostname = o.hostname;
-        device.hostnameSeenAt = o.seenAt;
-      }
-      if (
-        o.vendorClass !== null &&
-        (device.vendorClassSeenAt === null || o.seenAt >= device.vendorClassSeenAt)
-      ) {
-        device.vendorClass = o.vendorClass;
-        device.vendorClassSeenAt = o.seenAt;
-      }
-    }
-    if (o.addr !== null) {
-      const key = `${mac} ${o.addr}`;
-      const seen = addresses.get(key);
-      if (seen === undefined)
-        addresses.set(key, { mac, addr: o.addr, firstSeenAt: o.seenAt, lastSeenAt: o.seenAt });
-      else widen(seen, o.seenAt);
-    }
-    if (o.service !== null) {
-      const protocol = o.service.protocol.toLowerCase();
-      const key = `${mac} ${o.service.port} ${protocol}`;
-      const seen = services.get(key);
-      if (seen === undefined) {
-        services.set(key, {
-          mac,
-          port: o.service.port,
-          protocol,
-          firstSeenAt: o.seenAt,
-          lastSeenAt: o.seenAt,
-        });
-      } else {
-        widen(seen, o.seenAt);
-      }
-    }
-  }
+  const { devices, addresses, services } = foldDeviceObservations(observations);
   if (devices.size > 0) await upsertDevices(connection, [...devices.values()], vendorOf);
   if (addresses.size > 0) {
     const rows = [...addresses.values()];
@@ -115,14 +47,9 @@ export async function mergeDevices(
   }
 }
 
-function widen(row: SeenRow, seenAt: EpochMicros): void {
-  if (seenAt < row.firstSeenAt) row.firstSeenAt = seenAt;
-  if (seenAt > row.lastSeenAt) row.lastSeenAt = seenAt;
-}
-
 type Columns = Record<string, [DuckDBType, DuckDBValue[]]>;
 
-function seenColumns(rows: readonly SeenRow[]): Columns {
+function seenColumns(rows: readonly Seen[]): Columns {
   return {
     first_seen_at: [TIMESTAMPTZ, rows.map((r) => timestampTz(r.firstSeenAt))],
     last_seen_at: [TIMESTAMPTZ, rows.map((r) => timestampTz(r.lastSeenAt))],
