@@ -3,6 +3,7 @@
  * WebAssembly in @cdktf/hcl2json, so it runs offline), checked against the BigQuery store's schema and
  * against what the README says it deploys.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -197,3 +198,20 @@ describe('the Terraform module deploy/terraform/bigquery', () => {
     }
   });
 });
+
+const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+
+// `terraform validate` needs the google provider from registry.terraform.io, which this machine cannot
+// reach; `terraform fmt` needs no provider and rejects any file HashiCorp's formatter would change.
+describe.skipIf(!terraform)(
+  'the module is formatted as `terraform fmt` writes it (needs terraform on PATH)',
+  () => {
+    it('terraform fmt -check finds nothing to change', () => {
+      const out = execFileSync('terraform', ['fmt', '-check', '-recursive', '-list=true', MODULE], {
+        encoding: 'utf8',
+        env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' },
+      });
+      expect(out.trim()).toBe('');
+    });
+  },
+);
