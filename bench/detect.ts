@@ -28,6 +28,7 @@ import { createAlertWriter } from '../src/alert/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { builtinRulesDir, createRuleEngine, loadRules, type RuleRunReport } from '../src/detect/index.js';
 import { allowlistEntries } from '../src/intel/index.js';
+import type { RuleRunCommit } from '../src/records/index.js';
 import { openDuckDbStore, type Store } from '../src/store/index.js';
 import {
   DAY_US,
@@ -96,7 +97,7 @@ async function timed<T>(label: string, task: () => Promise<T>): Promise<T> {
   return result;
 }
 
-function printReports(reports: RuleRunReport[]): void {
+function printReports(reports: RuleRunReport[], commitMs: ReadonlyMap<string, number>): void {
   for (const report of reports) {
     const passes = report.passes
       .map(
@@ -104,8 +105,10 @@ function printReports(reports: RuleRunReport[]): void {
           `${p.pass} ${(p.durationMs / 1000).toFixed(2)} s/${p.rows} rows${p.truncated ? ' (capped)' : ''}`,
       )
       .join(', ');
+    const committed = commitMs.get(report.ruleId);
+    const commit = committed === undefined ? '' : `, commit ${(committed / 1000).toFixed(2)} s`;
     console.log(
-      `  ${report.ruleId.padEnd(40)} ${(report.durationMs / 1000).toFixed(2).padStart(6)} s  ${report.status.padEnd(6)} ${passes}${report.error ? `  ${report.error.code}: ${report.error.message}` : ''}`,
+      `  ${report.ruleId.padEnd(40)} ${(report.durationMs / 1000).toFixed(2).padStart(6)} s  ${report.status.padEnd(6)} ${passes}${commit}${report.error ? `  ${report.error.code}: ${report.error.message}` : ''}`,
     );
   }
 }
@@ -128,6 +131,8 @@ async function main(): Promise<void> {
     const base = path.join(dir, 'base.duckdb');
     let store: Store;
     if (args.keep !== undefined && existsSync(base)) {
+      // A write-ahead log left by an interrupted run belongs to the old copy, not to this one.
+      rmSync(`${file}.wal`, { force: true });
       copyFileSync(base, file);
       console.log(`starting from ${base}`);
     } else {
@@ -154,18 +159,26 @@ async function main(): Promise<void> {
     // Every rule's first run reads the whole history: the lookback reaches past its start.
     const config = { ...defaults, lookbackH: (HISTORY_DAYS + 1) * 24, retroHuntHorizonD: HISTORY_DAYS + 1 };
     const writer = createAlertWriter({ maxEvidenceRows: config.maxEvidenceRows }, { store });
-    const engine = createRuleEngine(config, { store, commit: (run) => writer.commit(run) });
+    // Each rule's commit (alerts and watermarks, one transaction) is timed apart from its passes.
+    const commitMs = new Map<string, number>();
+    const commit = async (run: RuleRunCommit) => {
+      const started = performance.now();
+      const written = await writer.commit(run);
+      commitMs.set(run.ruleId, performance.now() - started);
+      return written;
+    };
+    const engine = createRuleEngine(config, { store, commit });
     const rules = loadRules([{ dir: builtinRulesDir(), origin: 'builtin' }]).rules;
     const ids = rules.map((rule) => rule.definition.id);
 
     const full = await timed(`full run: ${rules.length} rules, whole history`, () =>
       engine.run(rules, { ids }),
     );
-    printReports(full);
+    printReports(full, commitMs);
 
     clock.now += 5 * MINUTE_US;
     const steady = await timed('steady run: 5 minutes later, nothing new', () => engine.run(rules, { ids }));
-    printReports(steady);
+    printReports(steady, commitMs);
 
     clock.now += MINUTE_US;
     const added = await timed(`load ${NEW_INDICATORS.toLocaleString('en')} new indicators`, () =>
@@ -177,7 +190,7 @@ async function main(): Promise<void> {
       `retro-hunt: ${added.toLocaleString('en')} new indicators, ${indicatorRules.length} indicator rules`,
       () => engine.run(indicatorRules, { ids: indicatorRules.map((rule) => rule.definition.id) }),
     );
-    printReports(retro);
+    printReports(retro, commitMs);
     const retroPassS = retro
       .flatMap((r) => r.passes)
       .filter((p) => p.pass === 'retro-hunt')

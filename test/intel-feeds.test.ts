@@ -112,6 +112,17 @@ describe.skipIf(!HAS_FEEDS)('feeds from a local server (needs ../shared/feeds)',
     expect(server.requests.length - before).toBe(Object.keys(SERVED).length);
   });
 
+  it('finds the same file loaded by hand unchanged by its hash and leaves the stored feed state alone', async () => {
+    clock += HOUR;
+    const state = async () => (await store.query("SELECT * FROM feed_state WHERE feed = 'feodo'")).rows;
+    const before = await state();
+    const path = join(FEEDS_DIR, 'feodo_ipblocklist.csv');
+    const [result] = await intel.update(['feodo'], { kind: 'file', path });
+    expect(result!.run).toMatchObject({ status: 'unchanged', bytes: readFileSync(path).length });
+    expect(before).toHaveLength(1);
+    expect(await state()).toEqual(before);
+  });
+
   it('adds, updates and retires exactly the difference when a feed changes', async () => {
     clock += HOUR;
     const original = readFileSync(join(FEEDS_DIR, 'feodo_ipblocklist.csv'), 'utf8');

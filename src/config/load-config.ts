@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Node, Pair } from 'yaml';
 import { YamoriError } from '../errors/index.js';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 import { parseCidr } from './cidr.js';
@@ -20,6 +22,17 @@ export interface LoadConfigOptions {
 }
 
 type Flat = Map<string, unknown>;
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The YAML parser, loaded when a config file is first read rather than with this module: most
+ * commands run without one, and loading it costs a few dozen milliseconds of every CLI start.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yamlModule;
+}
 
 /**
  * Loads and validates the config: defaults, then the file, then environment overrides, then flags.
@@ -69,6 +82,7 @@ function readFile(path: string, values: Flat): void {
   } catch (cause) {
     throw new YamoriError('CONFIG_NOT_FOUND', { path }, { source: path, cause });
   }
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const firstError = doc.errors[0];
@@ -83,13 +97,13 @@ function readFile(path: string, values: Flat): void {
   if (doc.contents === null) return;
   const lineOf = (node: Node | null | undefined): number =>
     node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-  if (!isMap(doc.contents)) {
+  if (!yaml().isMap(doc.contents)) {
     throw new YamoriError('CONFIG_INVALID_VALUE', {
       path,
       line: lineOf(doc.contents),
       key: '(top level)',
       problem: 'must be a mapping of keys to values',
-      value: 'a ' + (isSeq(doc.contents) ? 'list' : 'scalar'),
+      value: 'a ' + (yaml().isSeq(doc.contents) ? 'list' : 'scalar'),
       example: 'Start the file with a key, e.g. "sensor: attic-router".',
     });
   }
@@ -105,7 +119,7 @@ function walk(
 ): void {
   for (const pair of pairs) {
     const keyNode = pair.key as Node | null;
-    const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const name = yaml().isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
     const dotted = prefix + name;
     const line = lineOf(keyNode);
     const key = CONFIG_KEYS.find((candidate) => candidate.path === dotted);
@@ -129,7 +143,7 @@ function walk(
             }),
         ),
       );
-    } else if (isSection && isMap(valueNode)) {
+    } else if (isSection && yaml().isMap(valueNode)) {
       walk(valueNode.items, dotted + '.', file, values, lineOf);
     } else if (isSection) {
       throw new YamoriError('CONFIG_INVALID_VALUE', {
@@ -160,16 +174,16 @@ function nodeAt(node: Node | null, subPath: string): Node | null {
   );
   let current: unknown = node;
   for (const part of parts) {
-    if (isMap(current)) {
+    if (yaml().isMap(current)) {
       const pair = current.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(part),
+        (item) => yaml().isScalar(item.key) && String(item.key.value) === String(part),
       );
       if (!pair) break;
       current =
         typeof parts[parts.length - 1] === 'string' && part === parts[parts.length - 1]
           ? pair.key
           : pair.value;
-    } else if (isSeq(current) && typeof part === 'number') {
+    } else if (yaml().isSeq(current) && typeof part === 'number') {
       current = current.items[part] ?? current;
     } else break;
   }
@@ -306,6 +320,8 @@ function build(values: Flat): YamoriConfig {
         location: get<string>('bigquery.location'),
         keyFile: get<string | null>('bigquery.key_file'),
         endpoint: get<string | null>('bigquery.endpoint'),
+        writeMethod: get<'storage_write' | 'insert_all'>('bigquery.write_method'),
+        storageEndpoint: get<string | null>('bigquery.storage_endpoint'),
       },
       maxBatchRows: get<number>('store.max_batch_rows'),
       flushIntervalMs: get<number>('store.flush_interval_ms'),
@@ -426,6 +442,8 @@ export function configForDisplay(config: YamoriConfig): Record<string, unknown> 
     'bigquery.location': config.store.bigquery?.location ?? 'US',
     'bigquery.key_file': config.store.bigquery?.keyFile ?? null,
     'bigquery.endpoint': config.store.bigquery?.endpoint ?? null,
+    'bigquery.write_method': config.store.bigquery?.writeMethod ?? 'storage_write',
+    'bigquery.storage_endpoint': config.store.bigquery?.storageEndpoint ?? null,
     'store.max_batch_rows': config.store.maxBatchRows,
     'store.flush_interval_ms': config.store.flushIntervalMs,
     'flow.tcp_idle_timeout_s': config.flow.tcpIdleTimeoutS,

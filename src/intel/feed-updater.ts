@@ -166,12 +166,13 @@ async function runDocument(
   run.contentHash = hash;
   if (previous?.contentHash === hash) {
     run.status = 'unchanged';
-    // Keep the newest validators so the next fetch can be a 304.
-    await deps.store.setFeedState(feed.name, {
-      ...previous,
-      etag: run.etag ?? previous.etag,
-      lastModified: run.lastModified ?? previous.lastModified,
-    });
+    // Keep the newest validators so the next fetch can be a 304; when they are the stored ones (a
+    // file, or a server that ignored them), there is nothing to write.
+    const etag = run.etag ?? previous.etag;
+    const lastModified = run.lastModified ?? previous.lastModified;
+    if (etag !== previous.etag || lastModified !== previous.lastModified) {
+      await deps.store.setFeedState(feed.name, { ...previous, etag, lastModified });
+    }
     return 0;
   }
   const text = body.toString('utf8');

@@ -136,6 +136,41 @@ export function describeIndicatorMatchContract(
         expect(view.rows.find((r) => r.value === '192.168.0.0/16')?.allowlist_source).toBe('user');
       });
 
+      it('keeps the host of each URL in indicator_match_periods.url_host, none under an allow-listed domain', async () => {
+        await snapshot(
+          [
+            draft({ type: 'url', value: 'http://Dl.Bad-Host.test.:8080/bins/x.sh', port: null }),
+            draft({ type: 'url', value: 'https://user@[2001:db8::7]/a', port: null }),
+            draft({ type: 'url', value: 'https://raw.example.com/payload.sh', port: null }),
+          ],
+          T1,
+          { feed: 'urlhaus' },
+        );
+        const hosts = async (): Promise<unknown[]> =>
+          (
+            await store.query(
+              `SELECT value, url_host FROM indicator_match_periods WHERE source = 'urlhaus' ORDER BY value`,
+            )
+          ).rows;
+        const others = await store.query(
+          "SELECT count(*) AS n FROM indicator_match_periods WHERE type <> 'url' AND url_host IS NOT NULL",
+        );
+        expect(others.rows).toEqual([{ n: 0 }]);
+        expect(await hosts()).toEqual([
+          { value: 'http://Dl.Bad-Host.test.:8080/bins/x.sh', url_host: 'dl.bad-host.test' },
+          { value: 'https://raw.example.com/payload.sh', url_host: null },
+          { value: 'https://user@[2001:db8::7]/a', url_host: '[2001:db8::7]' },
+        ]);
+        await store.setAllowlist([
+          { type: 'domain', value: 'bad-host.test', reason: 'ours', source: 'user' },
+        ]);
+        expect(await hosts()).toEqual([
+          { value: 'http://Dl.Bad-Host.test.:8080/bins/x.sh', url_host: null },
+          { value: 'https://raw.example.com/payload.sh', url_host: 'raw.example.com' },
+          { value: 'https://user@[2001:db8::7]/a', url_host: '[2001:db8::7]' },
+        ]);
+      });
+
       it('replaces the whole allow-list on each call', async () => {
         await store.setAllowlist([
           { type: 'domain', value: 'cdn.example.com', reason: 'CDN', source: 'user' },

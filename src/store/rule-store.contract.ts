@@ -399,6 +399,32 @@ export function describeRuleStoreContract(
           { mac: null, name: null },
         ]);
       });
+
+      it('names an address by the device seen with it last, ties by MAC, and repeats answer alike', async () => {
+        await store.observeDevices([
+          buildDeviceObservation({ mac: '02:00:00:00:00:0b', addr: '192.168.1.30', hostname: 'old-laptop' }),
+          buildDeviceObservation({
+            mac: '02:00:00:00:00:0c',
+            addr: '192.168.1.30',
+            seenAt: TEST_EPOCH + 60_000_000,
+            hostname: 'new-phone',
+          }),
+          buildDeviceObservation({ mac: '02:00:00:00:00:0e', addr: '192.168.1.31', hostname: 'tv-b' }),
+          buildDeviceObservation({ mac: '02:00:00:00:00:0d', addr: '192.168.1.31', hostname: 'tv-a' }),
+        ]);
+        const refs = [
+          { mac: null, addr: '192.168.1.30' },
+          { mac: null, addr: '192.168.1.31' },
+          { mac: '02:00:00:00:00:0B', addr: '192.168.1.30' },
+          { mac: null, addr: '192.168.1.30' },
+        ];
+        expect(await store.resolveDevices(refs)).toEqual([
+          { mac: '02:00:00:00:00:0c', name: 'new-phone' },
+          { mac: '02:00:00:00:00:0d', name: 'tv-a' },
+          { mac: '02:00:00:00:00:0B', name: 'old-laptop' },
+          { mac: '02:00:00:00:00:0c', name: 'new-phone' },
+        ]);
+      });
     });
 
     describe('indicator_match_periods', () => {

@@ -6,22 +6,11 @@ WITH window_flows AS (
   FROM flows
   WHERE ingested_at >= @window_start AND ingested_at < @window_end AND direction = 'outbound'
 ),
-url_periods AS (
-  SELECT indicator_id, source, value AS url, threat, malware_family, active_from, active_until,
-         LOWER(RTRIM(COALESCE(REGEXP_EXTRACT(value, r'^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]/]*\]|[^:/?#\[]+)'), ''), '.')) AS host
-  FROM indicator_match_periods
-  WHERE type = 'url' AND listed_at >= @indicators_since AND listed_at < @indicators_until
-),
--- Platforms that malware is routinely served from (allow-listed domains: code hosting, file sharing,
--- CDNs) are not matched by host: every visit to them would alert. Their URLs still count exactly,
--- through other rules, wherever a sensor sees them.
+-- url_host is null for a URL without a host or on an allow-listed platform, as in rule.sql.
 url_hosts AS (
-  SELECT u.* FROM url_periods u
-  WHERE u.host <> ''
-    AND NOT EXISTS (
-      SELECT 1 FROM allowlist a
-      WHERE a.type = 'domain' AND (u.host = a.value OR ENDS_WITH(u.host, CONCAT('.', a.value)))
-    )
+  SELECT indicator_id, source, value AS url, threat, malware_family, active_from, active_until, url_host AS host
+  FROM indicator_match_periods
+  WHERE type = 'url' AND url_host IS NOT NULL AND listed_at >= @indicators_since AND listed_at < @indicators_until
 ),
 name_hosts AS (
   SELECT * FROM url_hosts WHERE NOT REGEXP_CONTAINS(host, r'^(?:[0-9.]+|\[.*\])$')

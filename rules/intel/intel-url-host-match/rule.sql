@@ -1,27 +1,19 @@
 -- A URL indicator is matched by its host, exactly (a host name, or an address for URLs such as
 -- http://203.0.113.5/bins.sh): flows carry the host a device named (SNI, HTTP Host) but never the path.
--- Hosts are extracted once per indicator, and every join is an equality on a plain flow or DNS column.
+-- The store extracts each URL's host once, when it writes the indicator (indicator_match_periods.url_host),
+-- and every join is an equality on a plain flow or DNS column.
+-- Platforms that malware is routinely served from (allow-listed domains: code hosting, file sharing,
+-- CDNs) are not matched by host, as every visit to them would alert: their url_host is null. Their URLs
+-- still count exactly, through other rules, wherever a sensor sees them.
 WITH window_flows AS NOT MATERIALIZED (
   SELECT src_addr, src_mac, dst_addr, dst_port, server_name, tls_version, ja3, first_seen_at, last_seen_at
   FROM flows
   WHERE ingested_at >= $window_start AND ingested_at < $window_end AND direction = 'outbound'
 ),
-url_periods AS (
-  SELECT indicator_id, source, value AS url, threat, malware_family, active_from, active_until,
-         lower(rtrim(regexp_extract(value, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]/]*\]|[^:/?#\[]+)', 1), '.')) AS host
-  FROM indicator_match_periods
-  WHERE type = 'url' AND listed_at >= $indicators_since AND listed_at < $indicators_until
-),
--- Platforms that malware is routinely served from (allow-listed domains: code hosting, file sharing,
--- CDNs) are not matched by host: every visit to them would alert. Their URLs still count exactly,
--- through other rules, wherever a sensor sees them.
 url_hosts AS (
-  SELECT u.* FROM url_periods u
-  WHERE u.host <> ''
-    AND NOT EXISTS (
-      SELECT 1 FROM allowlist a
-      WHERE a.type = 'domain' AND (u.host = a.value OR ends_with(u.host, '.' || a.value))
-    )
+  SELECT indicator_id, source, value AS url, threat, malware_family, active_from, active_until, url_host AS host
+  FROM indicator_match_periods
+  WHERE type = 'url' AND url_host IS NOT NULL AND listed_at >= $indicators_since AND listed_at < $indicators_until
 ),
 name_hosts AS (
   SELECT * FROM url_hosts WHERE NOT regexp_full_match(host, '[0-9.]+|\[.*\]')

@@ -6,7 +6,6 @@
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
-import { unzipSync } from 'fflate';
 import { YamoriError } from '../../errors/index.js';
 
 export interface DecodeBodyOptions {
@@ -114,6 +113,8 @@ async function* unzipFirstFile(
   // The filter runs inside unzipSync; an object keeps what it picked visible to TypeScript here.
   const pick: { name: string | null; declared: number } = { name: null, declared: 0 };
   let files: Record<string, Uint8Array>;
+  // Loaded here, not at the top: only a zipped feed needs it, and every intel verb loads this file.
+  const { unzipSync } = await import('fflate');
   try {
     files = unzipSync(Buffer.concat(chunks, total), {
       filter(entry) {

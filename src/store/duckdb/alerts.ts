@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { BIGINT, LIST, listValue, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  BIGINT,
+  LIST,
+  listValue,
+  STRUCT,
+  structValue,
+  TIMESTAMPTZ,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from './duckdb-api.js';
 import {
   ALERT_SEVERITIES,
   isAlertSeverity,
@@ -54,17 +64,16 @@ export async function writeAlerts(
       match.isDirty = true;
     }
   }
-  let created = 0;
-  let updated = 0;
-  for (const alert of touched) {
-    if (alert.isNew) {
-      await insertAlert(connection, alert.id, alert.write, now);
-      created++;
-    } else {
-      await updateAlert(connection, alert.id, alert.write, now);
-      updated++;
-    }
+  const inserts = touched.filter((alert) => alert.isNew);
+  const updates = touched.filter((alert) => !alert.isNew);
+  for (let at = 0; at < inserts.length; at += ROWS_PER_STATEMENT) {
+    await insertAlerts(connection, inserts.slice(at, at + ROWS_PER_STATEMENT), now);
   }
+  for (let at = 0; at < updates.length; at += ROWS_PER_STATEMENT) {
+    await updateAlerts(connection, updates.slice(at, at + ROWS_PER_STATEMENT), now);
+  }
+  const created = inserts.length;
+  const updated = updates.length;
   return { created, updated };
 }
 
@@ -137,57 +146,21 @@ async function readCandidates(
   return pools;
 }
 
-async function insertAlert(
-  connection: DuckDBConnection,
-  id: string,
-  write: AlertWrite,
-  now: EpochMicros,
-): Promise<void> {
-  await connection.run(
-    `INSERT INTO alerts (id, rule_id, rule_version, severity, title, dedup_key, first_seen_at, last_seen_at,
-       count, status, created_at, updated_at, device_mac, device_name, remote_addr, indicator_ids,
-       indicator_sources, evidence, provenance)
-     VALUES ($id::UUID, $rule, $version, $severity, $title, $key, $first, $last, $count, 'open', $now, $now,
-       $mac, $name, $remote, $ids, $sources, $evidence::JSON, $provenance::JSON)`,
-    {
-      id,
-      rule: write.ruleId,
-      version: write.ruleVersion,
-      severity: write.severity,
-      title: write.title,
-      key: write.dedupKey,
-      ...changedValues(write),
-      now: timestampTz(now),
-    },
-    {
-      id: VARCHAR,
-      rule: VARCHAR,
-      version: VARCHAR,
-      severity: VARCHAR,
-      title: VARCHAR,
-      key: VARCHAR,
-      ...CHANGED_TYPES,
-    },
-  );
-}
+/**
+ * Alerts go in and are updated a list of rows per statement, bound as one LIST(STRUCT) parameter: a
+ * statement per alert cost a round trip and a plan each (seconds for a run that raises a thousand).
+ */
+const ROWS_PER_STATEMENT = 1000;
 
-async function updateAlert(
-  connection: DuckDBConnection,
-  id: string,
-  write: AlertWrite,
-  now: EpochMicros,
-): Promise<void> {
-  await connection.run(
-    `UPDATE alerts SET first_seen_at = $first, last_seen_at = $last, count = $count, updated_at = $now,
-       device_mac = $mac, device_name = $name, remote_addr = $remote, indicator_ids = $ids,
-       indicator_sources = $sources, evidence = $evidence::JSON, provenance = $provenance::JSON
-     WHERE id = $id::UUID`,
-    { id, ...changedValues(write), now: timestampTz(now) },
-    { id: VARCHAR, ...CHANGED_TYPES },
-  );
-}
-
-const CHANGED_TYPES = {
+const ALERT_ROW = STRUCT({
+  id: VARCHAR,
+  rule: VARCHAR,
+  version: VARCHAR,
+  severity: VARCHAR,
+  title: VARCHAR,
+  key: VARCHAR,
+  first: TIMESTAMPTZ,
+  last: TIMESTAMPTZ,
   count: BIGINT,
   mac: VARCHAR,
   name: VARCHAR,
@@ -196,21 +169,64 @@ const CHANGED_TYPES = {
   sources: LIST(VARCHAR),
   evidence: VARCHAR,
   provenance: VARCHAR,
-};
+});
 
-function changedValues(write: AlertWrite): Record<string, DuckDBValue> {
-  return {
-    first: timestampTz(write.firstSeenAt),
-    last: timestampTz(write.lastSeenAt),
-    count: BigInt(write.count),
-    mac: write.deviceMac,
-    name: write.deviceName,
-    remote: write.remoteAddr,
-    ids: listValue(write.indicatorIds),
-    sources: listValue(write.indicatorSources),
-    evidence: JSON.stringify(write.evidence),
-    provenance: JSON.stringify(write.provenance.map(provenanceToJson)),
-  };
+function alertRows(alerts: readonly Pooled[]): DuckDBValue {
+  return listValue(
+    alerts.map(({ id, write }) =>
+      structValue({
+        id,
+        rule: write.ruleId,
+        version: write.ruleVersion,
+        severity: write.severity,
+        title: write.title,
+        key: write.dedupKey,
+        first: timestampTz(write.firstSeenAt),
+        last: timestampTz(write.lastSeenAt),
+        count: BigInt(write.count),
+        mac: write.deviceMac,
+        name: write.deviceName,
+        remote: write.remoteAddr,
+        ids: listValue(write.indicatorIds),
+        sources: listValue(write.indicatorSources),
+        evidence: JSON.stringify(write.evidence),
+        provenance: JSON.stringify(write.provenance.map(provenanceToJson)),
+      }),
+    ),
+  );
+}
+
+async function insertAlerts(
+  connection: DuckDBConnection,
+  alerts: readonly Pooled[],
+  now: EpochMicros,
+): Promise<void> {
+  await connection.run(
+    `INSERT INTO alerts (id, rule_id, rule_version, severity, title, dedup_key, first_seen_at, last_seen_at,
+       count, status, created_at, updated_at, device_mac, device_name, remote_addr, indicator_ids,
+       indicator_sources, evidence, provenance)
+     SELECT id::UUID, rule, version, severity, title, key, first, last, count, 'open', $now, $now,
+       mac, name, remote, ids, sources, evidence::JSON, provenance::JSON
+     FROM (SELECT unnest($rows, recursive := true))`,
+    { rows: alertRows(alerts), now: timestampTz(now) },
+    { rows: LIST(ALERT_ROW), now: TIMESTAMPTZ },
+  );
+}
+
+async function updateAlerts(
+  connection: DuckDBConnection,
+  alerts: readonly Pooled[],
+  now: EpochMicros,
+): Promise<void> {
+  await connection.run(
+    `UPDATE alerts SET first_seen_at = u.first, last_seen_at = u.last, count = u.count, updated_at = $now,
+       device_mac = u.mac, device_name = u.name, remote_addr = u.remote, indicator_ids = u.ids,
+       indicator_sources = u.sources, evidence = u.evidence::JSON, provenance = u.provenance::JSON
+     FROM (SELECT unnest($rows, recursive := true)) AS u
+     WHERE alerts.id = u.id::UUID`,
+    { rows: alertRows(alerts), now: timestampTz(now) },
+    { rows: LIST(ALERT_ROW), now: TIMESTAMPTZ },
+  );
 }
 
 export const ALERT_COLUMNS = `CAST(id AS VARCHAR) AS id, rule_id, rule_version, severity, title, dedup_key,
@@ -304,49 +320,51 @@ function microsFromIso(value: unknown): EpochMicros {
   return Date.parse(`${match[1]}Z`) * 1000 + Number(fraction);
 }
 
-/** Names the device behind each reference (Store.resolveDevices). */
+/**
+ * Names the device behind each reference (Store.resolveDevices): a MAC by its name row; an address by
+ * the device seen with it last (ties by MAC). Two queries for the whole list, not one per reference.
+ */
 export async function resolveDevices(
   connection: DuckDBConnection,
   refs: readonly DeviceRef[],
 ): Promise<ResolvedDevice[]> {
-  const cache = new Map<string, ResolvedDevice>();
-  const resolved: ResolvedDevice[] = [];
-  for (const ref of refs) {
-    const key = `${ref.mac ?? ''}\u0000${ref.addr ?? ''}`;
-    let device = cache.get(key);
-    if (device === undefined) {
-      device = await resolveOne(connection, ref);
-      cache.set(key, device);
-    }
-    resolved.push(device);
-  }
-  return resolved;
-}
-
-async function resolveOne(connection: DuckDBConnection, ref: DeviceRef): Promise<ResolvedDevice> {
-  if (ref.mac !== null) {
+  const macs = [...new Set(refs.flatMap((ref) => (ref.mac === null ? [] : [ref.mac.toLowerCase()])))];
+  const addrs = [
+    ...new Set(refs.flatMap((ref) => (ref.mac === null && ref.addr !== null ? [ref.addr] : []))),
+  ];
+  const nameOfMac = new Map<string, string | null>();
+  if (macs.length > 0) {
     const reader = await connection.runAndReadAll(
-      `SELECT hostname, vendor FROM device_names WHERE mac = $mac`,
-      { mac: ref.mac.toLowerCase() },
-      { mac: VARCHAR },
+      `SELECT mac, hostname, vendor FROM device_names WHERE mac IN (SELECT unnest($macs))`,
+      { macs: listValue(macs) },
+      { macs: LIST(VARCHAR) },
     );
-    const row = reader.getRowObjects()[0];
-    return {
-      mac: ref.mac,
-      name: row ? (toStringOrNull(row['hostname']) ?? toStringOrNull(row['vendor'])) : null,
-    };
+    for (const row of reader.getRowObjects()) {
+      nameOfMac.set(toText(row['mac']), toStringOrNull(row['hostname']) ?? toStringOrNull(row['vendor']));
+    }
   }
-  if (ref.addr === null) return { mac: null, name: null };
-  const reader = await connection.runAndReadAll(
-    `SELECT a.mac, n.hostname, n.vendor FROM device_addresses a JOIN device_names n ON n.mac = a.mac
-     WHERE a.addr = $addr ORDER BY a.last_seen_at DESC, a.mac LIMIT 1`,
-    { addr: ref.addr },
-    { addr: VARCHAR },
-  );
-  const row = reader.getRowObjects()[0];
-  if (row === undefined) return { mac: null, name: null };
-  return {
-    mac: toText(row['mac']),
-    name: toStringOrNull(row['hostname']) ?? toStringOrNull(row['vendor']),
-  };
+  const deviceOfAddr = new Map<string, ResolvedDevice>();
+  if (addrs.length > 0) {
+    const reader = await connection.runAndReadAll(
+      `SELECT addr, mac, hostname, vendor FROM (
+         SELECT a.addr, a.mac, n.hostname, n.vendor,
+           row_number() OVER (PARTITION BY a.addr ORDER BY a.last_seen_at DESC, a.mac) AS pick
+         FROM device_addresses a JOIN device_names n ON n.mac = a.mac
+         WHERE a.addr IN (SELECT unnest($addrs)))
+       WHERE pick = 1`,
+      { addrs: listValue(addrs) },
+      { addrs: LIST(VARCHAR) },
+    );
+    for (const row of reader.getRowObjects()) {
+      deviceOfAddr.set(toText(row['addr']), {
+        mac: toText(row['mac']),
+        name: toStringOrNull(row['hostname']) ?? toStringOrNull(row['vendor']),
+      });
+    }
+  }
+  return refs.map((ref) => {
+    if (ref.mac !== null) return { mac: ref.mac, name: nameOfMac.get(ref.mac.toLowerCase()) ?? null };
+    if (ref.addr === null) return { mac: null, name: null };
+    return deviceOfAddr.get(ref.addr) ?? { mac: null, name: null };
+  });
 }

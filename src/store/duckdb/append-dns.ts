@@ -1,30 +1,78 @@
-import { DuckDBTimestampValue, type DuckDBAppender } from '@duckdb/node-api';
+import type { DuckDBAppender } from './duckdb-api.js';
 import type { DnsRecord, EpochMicros } from '../../records/index.js';
-import { appendAddressNumber } from './append-flows.js';
+import {
+  AddressNumberColumn,
+  ChunkWriter,
+  TextColumn,
+  TimestampColumn,
+  UInt32Column,
+} from './chunk-writer.js';
 
-/** Appends DNS answers to the `dns` appender in the table's column order (see appendFlows on timestamps). */
-export function appendDns(
-  appender: DuckDBAppender,
-  records: readonly DnsRecord[],
-  ingestedAt: EpochMicros,
-): void {
-  const ingested = new DuckDBTimestampValue(BigInt(ingestedAt));
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    appender.appendTimestamp(new DuckDBTimestampValue(BigInt(r.seenAt)));
-    appender.appendVarchar(r.clientAddr);
-    appender.appendVarchar(r.serverAddr);
-    appender.appendVarchar(r.queryName);
-    appender.appendVarchar(r.answerName);
-    appender.appendVarchar(r.answerType);
-    appender.appendVarchar(r.answer);
-    appender.appendUInteger(r.ttl);
-    appender.appendVarchar(r.rcode);
-    appender.appendVarchar(r.transport);
-    appender.appendVarchar(r.sensor);
-    appender.appendTimestamp(ingested);
-    if (r.answerType === 'A' || r.answerType === 'AAAA') appendAddressNumber(appender, r.answer);
-    else appender.appendNull();
-    appender.endRow();
+/** Writes DNS answers into the `dns` appender column-wise, in the table's column order (see FlowAppender). */
+export class DnsAppender {
+  private readonly seenAt = new TimestampColumn();
+  private readonly clientAddr = new TextColumn();
+  private readonly serverAddr = new TextColumn();
+  private readonly queryName = new TextColumn();
+  private readonly answerName = new TextColumn();
+  private readonly answerType = new TextColumn();
+  private readonly answer = new TextColumn();
+  private readonly ttl = new UInt32Column();
+  private readonly rcode = new TextColumn();
+  private readonly transport = new TextColumn();
+  private readonly sensor = new TextColumn();
+  private readonly ingestedAt = new TimestampColumn();
+  private readonly answerAddrNum = new AddressNumberColumn();
+  private readonly writer: ChunkWriter;
+
+  constructor(appender: DuckDBAppender) {
+    this.writer = new ChunkWriter(appender, [
+      this.seenAt,
+      this.clientAddr,
+      this.serverAddr,
+      this.queryName,
+      this.answerName,
+      this.answerType,
+      this.answer,
+      this.ttl,
+      this.rcode,
+      this.transport,
+      this.sensor,
+      this.ingestedAt,
+      this.answerAddrNum,
+    ]);
+  }
+
+  /** Appends the answers; the rows reach the table at the appender's next flush. */
+  append(records: readonly DnsRecord[], ingestedAt: EpochMicros): void {
+    const rows = ChunkWriter.ROWS;
+    this.writer.reset();
+    try {
+      for (let start = 0; start < records.length; start += rows) {
+        const count = Math.min(rows, records.length - start);
+        for (let row = 0; row < count; row++) this.set(row, records[start + row]!, ingestedAt);
+        this.writer.append(count);
+      }
+    } catch (error) {
+      this.writer.reset();
+      throw error;
+    }
+  }
+
+  private set(row: number, r: DnsRecord, ingestedAt: EpochMicros): void {
+    this.seenAt.set(row, r.seenAt);
+    this.clientAddr.set(row, r.clientAddr);
+    this.serverAddr.set(row, r.serverAddr);
+    this.queryName.set(row, r.queryName);
+    this.answerName.set(row, r.answerName);
+    this.answerType.set(row, r.answerType);
+    this.answer.set(row, r.answer);
+    this.ttl.set(row, r.ttl);
+    this.rcode.set(row, r.rcode);
+    this.transport.set(row, r.transport);
+    this.sensor.set(row, r.sensor);
+    this.ingestedAt.set(row, ingestedAt);
+    if (r.answerType === 'A' || r.answerType === 'AAAA') this.answerAddrNum.setAddress(row, r.answer);
+    else this.answerAddrNum.setNull(row);
   }
 }

@@ -2,7 +2,7 @@
  * The dashboard's readers (web/). Every value a request carries is bound as a parameter through
  * SqlConditions; only integers the code computed (limits, bucket sizes) are written into SQL text.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from './duckdb-api.js';
 import { ALERT_SEVERITIES, type Alert, type AlertSeverity, type AlertStatus } from '../../records/index.js';
 import { normaliseMac } from '../mac-address.js';
 import type {
@@ -13,17 +13,13 @@ import type {
   FlowPageFilter,
   FlowRow,
   OverviewRange,
-  TopRemote,
 } from '../dashboard.js';
 import { ALERT_COLUMNS, alertFromRow } from './alerts.js';
 import {
   BYTES_IN,
   BYTES_OUT,
-  FLOW_NAME,
   LOCAL_ADDR,
   LOCAL_MAC,
-  REMOTE_ADDR,
-  REMOTE_PORT,
   TRAFFIC_SLOT_US,
   planFlowRange,
   rawCondition,
@@ -32,6 +28,7 @@ import {
 } from './flow-rollups.js';
 import { toNumber, toNumberOrNull, toStringOrNull, toText } from './duckdb-values.js';
 import { SqlConditions } from './sql-conditions.js';
+import { readDevicePeerRanking, readTopRemotes, type TopRemoteHints } from './top-remotes.js';
 
 function clamp(value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback;
@@ -46,6 +43,7 @@ function clamp(value: number | undefined, fallback: number, min: number, max: nu
 export async function readOverview(
   connection: DuckDBConnection,
   range: OverviewRange,
+  hints?: TopRemoteHints,
 ): Promise<DashboardOverview> {
   const buckets = clamp(range.buckets, 48, 1, 1000);
   const top = clamp(range.top, 10, 1, 100);
@@ -108,7 +106,7 @@ export async function readOverview(
     d.values,
     d.types,
   );
-  const remotes = await readTopRemotes(connection, plan, top * 10);
+  const remotes = await readTopRemotes(connection, plan, top * 10, hints);
   const alerts = await connection.runAndReadAll(
     `SELECT status, severity, count(*)::BIGINT AS count FROM alerts GROUP BY 1, 2 ORDER BY 1, 2`,
   );
@@ -140,44 +138,6 @@ export async function readOverview(
     flows: total ? toNumber(total.flows) : 0,
     devices: total ? toNumber(total.devices) : 0,
   };
-}
-
-/**
- * The remote hosts with the most bytes in outbound and inbound flows: ranked on bytes alone first,
- * then names and device counts looked up for the `limit` ranked first only.
- */
-async function readTopRemotes(
-  connection: DuckDBConnection,
-  plan: FlowRangePlan,
-  limit: number,
-): Promise<TopRemote[]> {
-  const c = new SqlConditions();
-  const reader = await connection.runAndReadAll(
-    `WITH parts AS MATERIALIZED (
-       SELECT remote_addr AS addr, local_addr, name, name_seen_at, bytes, flows FROM flow_peer_rollups
-       WHERE ${rollupCondition(plan, c)} AND direction IN ('outbound', 'inbound')
-       UNION ALL
-       SELECT ${REMOTE_ADDR}, ${LOCAL_ADDR}, ${FLOW_NAME},
-              CASE WHEN ${FLOW_NAME} IS NOT NULL THEN last_seen_at END, src_bytes + dst_bytes, 1
-       FROM flows WHERE ${rawCondition(plan, c)} AND direction IN ('outbound', 'inbound')
-     ), ranked AS (
-       SELECT addr, sum(bytes)::BIGINT AS bytes FROM parts GROUP BY 1 ORDER BY bytes DESC, addr LIMIT ${limit}
-     )
-     SELECT p.addr, any_value(r.bytes) AS bytes,
-            arg_max(p.name, p.name_seen_at) FILTER (WHERE p.name IS NOT NULL) AS name,
-            sum(p.flows)::BIGINT AS flows, count(DISTINCT p.local_addr)::BIGINT AS devices
-     FROM parts p JOIN ranked r ON r.addr = p.addr
-     GROUP BY p.addr ORDER BY bytes DESC, p.addr`,
-    c.values,
-    c.types,
-  );
-  return reader.getRowObjects().map((row) => ({
-    addr: toText(row.addr),
-    name: toStringOrNull(row.name),
-    bytes: toNumber(row.bytes),
-    flows: toNumber(row.flows),
-    devices: toNumber(row.devices),
-  }));
 }
 
 /** The WITH clause naming a device's MACs and addresses, for `deviceCondition`. */
@@ -323,13 +283,14 @@ export async function readAlertPage(connection: DuckDBConnection, filter: AlertP
 /**
  * Who a device talks to: the remote side of the outbound and inbound flows whose home side has one
  * of its MACs or addresses and that started at or after `since` (all of them without it), from the
- * rollups for whole hours and from flows for the rest. The device's MACs and addresses are looked up
- * first and bound as values, so the rollups are filtered on plain column comparisons in one scan.
+ * rollups for whole days and hours and from flows for the rest. The device's MACs and addresses are
+ * looked up first and bound as values; the peers are ranked on bytes (top-remotes.ts).
  */
 export async function readDevicePeers(
   connection: DuckDBConnection,
   device: string,
   options: { since?: number; limit?: number },
+  hints?: TopRemoteHints,
 ): Promise<DevicePeer[]> {
   const s = new SqlConditions();
   const scope = await connection.runAndReadAll(
@@ -344,51 +305,8 @@ export async function readDevicePeers(
   const macs = listOf(row?.macs);
   const addrs = listOf(row?.addrs);
   const plan = await planFlowRange(connection, options.since ?? 0, null);
-  const c = new SqlConditions();
-  const inList = (values: string[]): string => values.map((v) => c.param(v)).join(', ');
-  const ofDevice = [
-    ...(macs.length === 0 ? [] : [`local_mac IN (${inList(macs)})`]),
-    ...(addrs.length === 0 ? [] : [`local_addr IN (${inList(addrs)})`]),
-  ];
-  const isOfDevice = ofDevice.length === 0 ? 'FALSE' : `(${ofDevice.join(' OR ')})`;
-  const reader = await connection.runAndReadAll(
-    `WITH parts AS (
-       SELECT remote_addr AS addr, remote_port AS port, name, name_seen_at, bytes, flows, last_seen_at
-       FROM flow_peer_rollups
-       WHERE ${rollupCondition(plan, c)} AND direction IN ('outbound', 'inbound') AND ${isOfDevice}
-       UNION ALL
-       SELECT ${REMOTE_ADDR}, ${REMOTE_PORT}, ${FLOW_NAME},
-              CASE WHEN ${FLOW_NAME} IS NOT NULL THEN last_seen_at END, src_bytes + dst_bytes, 1, last_seen_at
-       FROM (
-         SELECT *, ${LOCAL_MAC} AS local_mac, ${LOCAL_ADDR} AS local_addr FROM flows
-         WHERE ${rawCondition(plan, c)} AND direction IN ('outbound', 'inbound')
-       )
-       WHERE ${isOfDevice}
-     ), by_port AS (
-       SELECT addr, port, sum(flows) AS flows, sum(bytes) AS bytes,
-              arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL) AS name,
-              max(name_seen_at) FILTER (WHERE name IS NOT NULL) AS name_seen_at,
-              max(last_seen_at) AS last_seen_at
-       FROM parts GROUP BY 1, 2
-     )
-     SELECT addr, arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL) AS name,
-            sum(flows)::BIGINT AS flows, sum(bytes)::BIGINT AS bytes,
-            list(port ORDER BY flows DESC, port)[1:5] AS ports, epoch_us(max(last_seen_at)) AS last_seen_at
-     FROM by_port
-     GROUP BY addr ORDER BY bytes DESC, addr LIMIT ${clamp(options.limit, 50, 1, 500)}`,
-    c.values,
-    c.types,
-  );
-  return reader.getRowObjects().map((peer) => ({
-    addr: toText(peer.addr),
-    name: toStringOrNull(peer.name),
-    flows: toNumber(peer.flows),
-    bytes: toNumber(peer.bytes),
-    ports: ((peer.ports as { items?: unknown[] } | null)?.items ?? []).map(
-      (port) => toNumberOrNull(port) ?? 0,
-    ),
-    lastSeenAt: toNumber(peer.last_seen_at),
-  }));
+  const limit = clamp(options.limit, 50, 1, 500);
+  return readDevicePeerRanking(connection, plan, { macs, addrs }, limit, hints);
 }
 
 /** Settings whose key starts with `prefix`, by key. */

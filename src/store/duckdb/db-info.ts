@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from './duckdb-api.js';
 import type { DbInfo, TableInfo } from '../store.js';
 import { toNumber, toText } from './duckdb-values.js';
 import { readSchemaVersion } from './migrations.js';

@@ -1,4 +1,4 @@
-import { LIST, listValue, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { LIST, listValue, VARCHAR, type DuckDBConnection } from './duckdb-api.js';
 import type { Device } from '../../records/index.js';
 import { normaliseMac } from '../mac-address.js';
 import type { DeviceFilter } from '../store.js';

@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from './duckdb-api.js';
 import type { DnsFilter, StoredDnsRecord } from '../store.js';
 import { toNumber, toText } from './duckdb-values.js';
 import { limitOf, SqlConditions } from './sql-conditions.js';

@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance, TIMESTAMPTZ, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, TIMESTAMPTZ, type DuckDBAppender, type DuckDBConnection } from './duckdb-api.js';
 import type { StoreConfig } from '../../config/index.js';
 import { isYamoriError, YamoriError } from '../../errors/index.js';
 import type {
@@ -63,9 +63,10 @@ import {
   readUnroutedAlerts,
   updateDelivery,
 } from './outbox.js';
-import { appendDns } from './append-dns.js';
-import { appendFlows } from './append-flows.js';
+import { DnsAppender } from './append-dns.js';
+import { FlowAppender } from './append-flows.js';
 import { buildFlowRollups, dirtyEndedHours, markFlowHoursDirty, pruneFlowRollups } from './flow-rollups.js';
+import type { TopRemoteHints } from './top-remotes.js';
 import type {
   AlertPageFilter,
   DashboardOverview,
@@ -149,7 +150,18 @@ export async function openDuckDbStore(config: StoreConfig, deps: DuckDbStoreDeps
     await runMigrations(writer, { path, now });
     const flowAppender = await writer.createAppender('flows');
     const dnsAppender = await writer.createAppender('dns');
-    return new DuckDbStore({ path, key, now, instance, writer, reader, flowAppender, dnsAppender });
+    return new DuckDbStore({
+      path,
+      key,
+      now,
+      instance,
+      writer,
+      reader,
+      flowAppender,
+      dnsAppender,
+      flowColumns: new FlowAppender(flowAppender),
+      dnsColumns: new DnsAppender(dnsAppender),
+    });
   } catch (cause) {
     for (const connection of connections) connection.closeSync();
     instance.closeSync();
@@ -179,6 +191,9 @@ interface Parts {
   reader: DuckDBConnection;
   flowAppender: DuckDBAppender;
   dnsAppender: DuckDBAppender;
+  /** Column-wise writers into the two appenders above (chunk-writer.ts). */
+  flowColumns: FlowAppender;
+  dnsColumns: DnsAppender;
 }
 
 /**
@@ -193,6 +208,8 @@ class DuckDbStore implements Store {
   private readonly queries = new Set<Promise<QueryResult>>();
   private readonly pending = new Set<Promise<void>>();
   private closed = false;
+  /** Thresholds of earlier top-remote rankings (top-remotes.ts), checked before each use. */
+  private readonly topRemoteHints: TopRemoteHints = new Map();
 
   constructor(private readonly parts: Parts) {}
 
@@ -204,7 +221,7 @@ class DuckDbStore implements Store {
     if (flows.length === 0) return;
     const { flowAppender } = this.parts;
     await this.writeBatch(`${flows.length} flows`, flowAppender, () => {
-      appendFlows(flowAppender, flows, this.parts.now());
+      this.parts.flowColumns.append(flows, this.parts.now());
       flowAppender.flushSync();
       return markFlowHoursDirty(this.parts.writer, flows);
     });
@@ -214,7 +231,7 @@ class DuckDbStore implements Store {
     if (records.length === 0) return;
     const { dnsAppender } = this.parts;
     await this.writeBatch(`${records.length} DNS answers`, dnsAppender, () => {
-      appendDns(dnsAppender, records, this.parts.now());
+      this.parts.dnsColumns.append(records, this.parts.now());
       dnsAppender.flushSync();
       return Promise.resolve();
     });
@@ -436,7 +453,7 @@ class DuckDbStore implements Store {
   }
 
   async dashboardOverview(range: OverviewRange): Promise<DashboardOverview> {
-    return this.read(() => readOverview(this.parts.reader, range));
+    return this.read(() => readOverview(this.parts.reader, range, this.topRemoteHints));
   }
 
   async pageFlows(filter: FlowPageFilter): Promise<FlowPage> {
@@ -451,7 +468,7 @@ class DuckDbStore implements Store {
     device: string,
     options: { since?: EpochMicros; limit?: number } = {},
   ): Promise<DevicePeer[]> {
-    return this.read(() => readDevicePeers(this.parts.reader, device, options));
+    return this.read(() => readDevicePeers(this.parts.reader, device, options, this.topRemoteHints));
   }
 
   async readSettings(prefix: string): Promise<Record<string, string>> {

@@ -1,4 +1,4 @@
-import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { DuckDBTimestampTZValue } from './duckdb-api.js';
 import type { EpochMicros } from '../../records/index.js';
 
 /** An instant as a TIMESTAMPTZ parameter value. */

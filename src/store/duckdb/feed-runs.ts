@@ -1,4 +1,4 @@
-import { INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { INTEGER, VARCHAR, type DuckDBConnection, type DuckDBValue } from './duckdb-api.js';
 import type { EpochMicros } from '../../records/index.js';
 import type { FeedRun, FeedState } from '../store.js';
 import { timestampTz, toNumber, toNumberOrNull, toStringOrNull, toText } from './duckdb-values.js';

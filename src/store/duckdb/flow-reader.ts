@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from './duckdb-api.js';
 import type { FlowDirection, FlowEndReason, FlowStatus, StoredFlow } from '../../records/index.js';
 import { normaliseMac } from '../mac-address.js';
 import type { FlowFilter } from '../store.js';

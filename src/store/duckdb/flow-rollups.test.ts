@@ -22,14 +22,20 @@ function random(seed: number): () => number {
 }
 
 /** `count` flows over `hours` hours from TEST_EPOCH, each last_seen_at distinct (no ties in "latest name"). */
-function generateFlows(count: number, hours: number, seed: number): FlowRecord[] {
+function generateFlows(
+  count: number,
+  hours: number,
+  seed: number,
+  pickRemote: (next: () => number, i: number) => string = (next) =>
+    `203.0.113.${1 + Math.floor(next() * 25)}`,
+): FlowRecord[] {
   const next = random(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
   return Array.from({ length: count }, (_, i) => {
     const direction = pick(DIRECTIONS);
     const device = Math.floor(next() * 5);
     const local = `192.168.1.${10 + device}`;
-    const remote = `203.0.113.${1 + Math.floor(next() * 25)}`;
+    const remote = pickRemote(next, i);
     const mac = device < 4 ? MACS[device]! : null;
     const firstSeenAt = TEST_EPOCH + Math.floor(next() * hours * HOUR_US);
     const name = pick(NAMES);
@@ -61,7 +67,13 @@ const remoteOf = (f: FlowRecord) =>
 const nameOf = (f: FlowRecord): string | null => f.serverName ?? f.dnsName;
 
 /** The overview's figures computed from the flows in plain code, as the API documents them. */
-function expectedOverview(flows: readonly FlowRecord[], since: number, until: number, buckets: number) {
+function expectedOverview(
+  flows: readonly FlowRecord[],
+  since: number,
+  until: number,
+  buckets: number,
+  top = 10,
+) {
   const bucketUs = Math.ceil((until - since) / buckets);
   const inRange = flows.filter((f) => f.firstSeenAt >= since && f.firstSeenAt < until);
   const traffic = Array.from({ length: buckets }, (_, i) => ({
@@ -98,7 +110,7 @@ function expectedOverview(flows: readonly FlowRecord[], since: number, until: nu
       flows: d.flows,
     }))
     .sort((a, b) => b.bytes - a.bytes || a.addr.localeCompare(b.addr))
-    .slice(0, 10);
+    .slice(0, top);
   const remotes = new Map<
     string,
     { bytes: number; flows: number; locals: Set<string>; named: FlowRecord | null }
@@ -122,12 +134,17 @@ function expectedOverview(flows: readonly FlowRecord[], since: number, until: nu
       devices: r.locals.size,
     }))
     .sort((a, b) => b.bytes - a.bytes || a.addr.localeCompare(b.addr))
-    .slice(0, 100);
+    .slice(0, top * 10);
   return { bucketUs, traffic, topDevices, topRemotes, flows: inRange.length };
 }
 
 /** A device's peers from the flows in plain code: flows whose home side is the MAC, or the address. */
-function expectedPeers(flows: readonly FlowRecord[], device: string, since: number): DevicePeer[] {
+function expectedPeers(
+  flows: readonly FlowRecord[],
+  device: string,
+  since: number,
+  limit = 50,
+): DevicePeer[] {
   const peers = new Map<string, { flows: FlowRecord[] }>();
   for (const f of flows) {
     if (f.firstSeenAt < since || (f.direction !== 'outbound' && f.direction !== 'inbound')) continue;
@@ -156,7 +173,7 @@ function expectedPeers(flows: readonly FlowRecord[], device: string, since: numb
       };
     })
     .sort((a, b) => b.bytes - a.bytes || a.addr.localeCompare(b.addr))
-    .slice(0, 50);
+    .slice(0, limit);
 }
 
 const figures = (o: DashboardOverview) => ({
@@ -257,5 +274,83 @@ describe('the dashboard rollups', () => {
         `SELECT count(*) AS n FROM flow_peer_rollups WHERE epoch_us(slot_at) < ${TEST_EPOCH + 30 * HOUR_US}`,
       ),
     ).toBe(0);
+  });
+});
+
+describe('the top remote hosts when most hosts are seen once', () => {
+  let store: Store;
+  const clock = { now: TEST_EPOCH + 100 * HOUR_US };
+  beforeEach(async () => {
+    clock.now = TEST_EPOCH + 100 * HOUR_US;
+    store = await openMemoryStore({ now: () => clock.now });
+  });
+  afterEach(async () => store.close());
+
+  // A third of the flows go to 30 hosts seen again and again, the rest each to a host of its own,
+  // so that ranking leaves most hosts out on their day rows alone.
+  const manyHosts = (count: number, seed: number, prefix: string): FlowRecord[] =>
+    generateFlows(count, 96, seed, (next, i) =>
+      next() < 0.35 ? `198.51.100.${1 + Math.floor(next() * 30)}` : `10.${seed}.${i >> 8}.${i & 255}`,
+    ).map((f) => ({ ...f, id: `${prefix}-${f.id}` }));
+
+  // Whole UTC days (TEST_EPOCH is noon), a range cut mid-hour, and everything.
+  const ranges = [
+    { since: TEST_EPOCH - 12 * HOUR_US, until: TEST_EPOCH + 84 * HOUR_US, buckets: 4 },
+    { since: TEST_EPOCH + 5 * HOUR_US + 7 * MINUTE_US, until: TEST_EPOCH + 61 * HOUR_US + 1, buckets: 7 },
+    { since: TEST_EPOCH - 100 * HOUR_US, until: TEST_EPOCH + 200 * HOUR_US, buckets: 1 },
+  ];
+  const devices = [MACS[0]!, MACS[1]!, '192.168.1.14'];
+
+  async function expectRankingOf(flows: readonly FlowRecord[]): Promise<void> {
+    for (const top of [1, 2]) {
+      for (const range of ranges) {
+        // Twice: the second call starts from the first call's threshold.
+        for (let n = 0; n < 2; n++) {
+          const overview = await store.dashboardOverview({ ...range, top });
+          const expected = expectedOverview(flows, range.since, range.until, range.buckets, top);
+          expect(overview.topRemotes).toEqual(expected.topRemotes);
+        }
+      }
+    }
+    for (const device of devices) {
+      for (const since of [0, TEST_EPOCH + 20 * HOUR_US + 123]) {
+        for (const limit of [3, 8]) {
+          expect(await store.devicePeers(device, { since, limit })).toEqual(
+            expectedPeers(flows, device, since, limit),
+          );
+        }
+      }
+    }
+  }
+
+  const count = async (sql: string): Promise<number> => Number((await store.query(sql)).rows[0]!['n']);
+
+  it('ranks from the day rollups exactly, and again after late flows and after pruning', async () => {
+    const flows = manyHosts(2_500, 3, 'a');
+    await store.writeFlows(flows);
+    await expectRankingOf(flows);
+    await store.checkpoint();
+    expect(await count('SELECT count(DISTINCT day_at) AS n FROM flow_remote_day_rollups')).toBe(5);
+    expect(await count('SELECT count(*) AS n FROM flow_rollup_dirty_days')).toBe(0);
+    expect(await count('SELECT sum(flows) AS n FROM flow_device_day_rollups')).toBe(
+      flows.filter((f) => f.direction === 'outbound' || f.direction === 'inbound').length,
+    );
+    await expectRankingOf(flows);
+
+    // Late flows make their hours dirty: their days are read from the hours until rebuilt.
+    const late = manyHosts(400, 4, 'late');
+    await store.writeFlows(late);
+    await expectRankingOf([...flows, ...late]);
+    await store.checkpoint();
+    expect(await count('SELECT count(*) AS n FROM flow_rollup_dirty_days')).toBe(0);
+    await expectRankingOf([...flows, ...late]);
+
+    // Pruning cuts a day in two: that day is rebuilt from the hours it keeps.
+    const before = TEST_EPOCH + 30 * HOUR_US + 17 * MINUTE_US;
+    await store.pruneFlows(before);
+    const kept = [...flows, ...late].filter((f) => f.lastSeenAt >= before);
+    await expectRankingOf(kept);
+    await store.checkpoint();
+    await expectRankingOf(kept);
   });
 });

@@ -7,13 +7,21 @@
  * flows; readers take the dirty hours, and the parts of hours a range cuts, from flows and every
  * other whole hour from the rollups (`planFlowRange`). An hour neither dirty nor rolled up has no
  * flows. Pruning drops the rollups of the hours it reaches and marks those hours dirty.
+ *
+ * flow_remote_day_rollups (migration 9) sums flow_peer_rollups per UTC day and remote address, for
+ * the top remote hosts, and flow_device_day_rollups per day, home side and remote address, for a
+ * device's peers. A day's rows equal the sum of its hours' rows unless the day is on
+ * flow_rollup_dirty_days: every change to an hour's rows puts its day there, and the day is rebuilt
+ * from its hours once none of them is dirty. Readers use a day's rows only for a whole day of
+ * rolled-up hours that is not on that list (`planRemoteDays`).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from './duckdb-api.js';
 import type { EpochMicros, FlowRecord } from '../../records/index.js';
 import { timestampTz } from './duckdb-values.js';
 import type { SqlConditions } from './sql-conditions.js';
 
 export const ROLLUP_HOUR_US = 3_600_000_000;
+export const ROLLUP_DAY_US = 86_400_000_000;
 /** The traffic rollups' step: traffic chart buckets that are whole multiples of it can use them. */
 export const TRAFFIC_SLOT_US = 300_000_000;
 /** Hours rebuilt per transaction, so that rolling up a long history holds a day of groups at a time. */
@@ -29,6 +37,9 @@ export const BYTES_IN = `CASE WHEN direction = 'inbound' THEN src_bytes ELSE dst
 export const FLOW_NAME = `coalesce(server_name, dns_name)`;
 
 const hourOf = (micros: number): number => Math.floor(micros / ROLLUP_HOUR_US) * ROLLUP_HOUR_US;
+const dayOf = (micros: number): number => Math.floor(micros / ROLLUP_DAY_US) * ROLLUP_DAY_US;
+const timestampList = (micros: readonly number[]): string =>
+  micros.map((at) => `make_timestamptz(${at})`).join(', ');
 const slotSql = (column: string, stepUs: number): string =>
   `make_timestamptz(epoch_us(${column}) // ${stepUs} * ${stepUs})`;
 
@@ -60,6 +71,64 @@ export async function pruneFlowRollups(connection: DuckDBConnection, before: Epo
      SELECT DISTINCT ${slotSql('first_seen_at', ROLLUP_HOUR_US)} FROM flows WHERE first_seen_at < $cutoff`,
     params,
   );
+  // Days before the cutoff lost their hours' rows: their own rows go too, and a day the cutoff cuts
+  // is rebuilt from the hours it keeps.
+  await connection.run('DELETE FROM flow_remote_day_rollups WHERE day_at < $cutoff', params);
+  await connection.run('DELETE FROM flow_device_day_rollups WHERE day_at < $cutoff', params);
+  await connection.run('DELETE FROM flow_rollup_dirty_days WHERE day_at < $cutoff', params);
+  const cutoff = hourOf(before + ROLLUP_HOUR_US - 1);
+  if (dayOf(cutoff) < cutoff) await markDaysDirty(connection, [dayOf(cutoff)]);
+  await rebuildCleanDays(connection);
+}
+
+async function markDaysDirty(connection: DuckDBConnection, days: readonly number[]): Promise<void> {
+  if (days.length === 0) return;
+  await connection.run(
+    `INSERT INTO flow_rollup_dirty_days VALUES ${days.map((d) => `(make_timestamptz(${d}))`).join(', ')}
+     ON CONFLICT DO NOTHING`,
+  );
+}
+
+/** Rebuilds the rows of the dirty days none of whose hours is dirty from their hours' rows. */
+async function rebuildCleanDays(connection: DuckDBConnection): Promise<void> {
+  const reader = await connection.runAndReadAll(
+    `SELECT epoch_us(d.day_at) AS at FROM flow_rollup_dirty_days d
+     WHERE NOT EXISTS (SELECT 1 FROM flow_rollup_dirty h
+                       WHERE h.slot_at >= d.day_at AND h.slot_at < make_timestamptz(epoch_us(d.day_at) + ${ROLLUP_DAY_US}))
+     ORDER BY 1`,
+  );
+  const days = reader.getRowObjects().map((row) => Number(row.at));
+  if (days.length === 0) return;
+  const list = timestampList(days);
+  const params = {
+    lo: timestampTz(Math.min(...days)),
+    hi: timestampTz(Math.max(...days) + ROLLUP_DAY_US),
+  };
+  await connection.run(`DELETE FROM flow_remote_day_rollups WHERE day_at IN (${list})`);
+  await connection.run(
+    `INSERT INTO flow_remote_day_rollups
+     SELECT ${slotSql('slot_at', ROLLUP_DAY_US)}, remote_addr, sum(bytes), sum(flows),
+            arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL), max(name_seen_at),
+            list(DISTINCT local_addr)
+     FROM flow_peer_rollups
+     WHERE slot_at >= $lo AND slot_at < $hi AND ${slotSql('slot_at', ROLLUP_DAY_US)} IN (${list})
+       AND direction IN ('outbound', 'inbound')
+     GROUP BY 1, 2 ORDER BY 1, 3 DESC`,
+    params,
+  );
+  await connection.run(`DELETE FROM flow_device_day_rollups WHERE day_at IN (${list})`);
+  await connection.run(
+    `INSERT INTO flow_device_day_rollups
+     SELECT ${slotSql('slot_at', ROLLUP_DAY_US)}, local_mac, local_addr, remote_addr, sum(bytes), sum(flows),
+            arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL), max(name_seen_at), max(last_seen_at),
+            list({'port': remote_port, 'flows': flows})
+     FROM flow_peer_rollups
+     WHERE slot_at >= $lo AND slot_at < $hi AND ${slotSql('slot_at', ROLLUP_DAY_US)} IN (${list})
+       AND direction IN ('outbound', 'inbound')
+     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3`,
+    params,
+  );
+  await connection.run(`DELETE FROM flow_rollup_dirty_days WHERE day_at IN (${list})`);
 }
 
 /** The next dirty hours that ended by `nowUs`, oldest first (at most HOURS_PER_BUILD). */
@@ -109,6 +178,8 @@ export async function buildFlowRollups(
     params,
   );
   await connection.run(`DELETE FROM flow_rollup_dirty WHERE slot_at IN (${list})`);
+  await markDaysDirty(connection, [...new Set(hours.map(dayOf))]);
+  await rebuildCleanDays(connection);
 }
 
 /** Where a reader finds a range's flows: `rollup` for whole hours rolled up, `raw` for the rest. */
@@ -189,4 +260,55 @@ export function rawCondition(plan: FlowRangePlan, c: SqlConditions): string {
       : `(first_seen_at >= ${c.time(from)} AND first_seen_at < ${c.time(to)})`,
   );
   return `(${outer} AND (${runs.join(' OR ')}))`;
+}
+
+/** A plan's rolled-up hours split into whole days read from flow_remote_day_rollups and the rest. */
+export interface RemoteRangePlan {
+  /** Runs of whole days, `[from, to)`; `to` MAX_SAFE_INTEGER: no end. */
+  days: [EpochMicros, EpochMicros][];
+  /** `plan` with the days taken out of its rolled-up hours. */
+  hours: FlowRangePlan;
+}
+
+/** The whole UTC days of `plan`'s rolled-up hours that are not on flow_rollup_dirty_days. */
+export async function planRemoteDays(
+  connection: DuckDBConnection,
+  plan: FlowRangePlan,
+): Promise<RemoteRangePlan> {
+  if (plan.rollup.length === 0) return { days: [], hours: plan };
+  const reader = await connection.runAndReadAll(
+    'SELECT epoch_us(day_at) AS at FROM flow_rollup_dirty_days ORDER BY 1',
+  );
+  const dirty = reader.getRowObjects().map((row) => Number(row.at));
+  const days: [number, number][] = [];
+  for (const [from, to] of plan.rollup) {
+    const first = dayOf(from + ROLLUP_DAY_US - 1);
+    const isOpen = to === Number.MAX_SAFE_INTEGER;
+    const last = isOpen ? Number.MAX_SAFE_INTEGER : dayOf(to);
+    if (last <= first) continue;
+    let at = first;
+    for (const day of dirty) {
+      if (day < at || day >= last) continue;
+      if (day > at) days.push([at, day]);
+      at = day + ROLLUP_DAY_US;
+    }
+    if (last > at) days.push([at, last]);
+  }
+  // The rolled-up hours outside those days.
+  const hours: [number, number][] = [];
+  for (const [from, to] of plan.rollup) {
+    let at = from;
+    for (const [dayFrom, dayTo] of days) {
+      if (dayTo <= at || dayFrom >= to) continue;
+      if (dayFrom > at) hours.push([at, dayFrom]);
+      at = dayTo;
+    }
+    if (to > at) hours.push([at, to]);
+  }
+  return { days, hours: { ...plan, rollup: hours } };
+}
+
+/** `day_at` in the runs of whole days; FALSE when there are none. */
+export function dayCondition(days: RemoteRangePlan['days'], c: SqlConditions): string {
+  return rollupCondition({ since: 0, until: null, rollup: days, raw: [] }, c, 'day_at');
 }

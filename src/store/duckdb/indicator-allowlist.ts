@@ -8,7 +8,7 @@ import {
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 import type { AllowlistEntry } from '../store.js';
 import {
   ALLOWLIST_FINGERPRINT,

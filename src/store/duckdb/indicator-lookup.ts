@@ -1,4 +1,4 @@
-import { UHUGEINT } from '@duckdb/node-api';
+import { UHUGEINT } from './duckdb-api.js';
 import { addressToNumber, cidrToRange } from '../address-number.js';
 import type { SqlConditions } from './sql-conditions.js';
 

@@ -29,14 +29,24 @@ const REFERENCE_ALLOWLIST = `SELECT indicator_id, arg_min(reason, position) AS a
   )
   GROUP BY indicator_id`;
 
+/**
+ * What intel-url-host-match computed from each URL before migration 8 kept it as url_host: the host,
+ * unless it is empty or an allow-listed domain covers it.
+ */
+const REFERENCE_URL_HOST = String.raw`lower(rtrim(regexp_extract(i.value, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]/]*\]|[^:/?#\[]+)', 1), '.'))`;
+
 const REFERENCE_PERIODS = `SELECT indicator_id, source, type, value, port, range_start, range_end, threat, malware_family,
-    confidence, reference, listed_at, active_from, active_until
+    confidence, reference, listed_at, active_from, active_until, url_host
   FROM (
     SELECT i.id AS indicator_id, i.source, i.type, i.value, i.port, i.range_start, i.range_end,
            i.threat, i.malware_family, i.confidence, i.reference, l.listed_from AS listed_at,
            CASE WHEN l.listed_from <= i.first_listed_at THEN i.valid_from
                 ELSE greatest(l.listed_from, i.valid_from) END AS active_from,
-           least(l.listed_until + g.grace, i.valid_until) AS active_until
+           least(l.listed_until + g.grace, i.valid_until) AS active_until,
+           CASE WHEN i.type = 'url' AND ${REFERENCE_URL_HOST} <> '' AND NOT EXISTS (
+             SELECT 1 FROM allowlist a WHERE a.type = 'domain'
+               AND (${REFERENCE_URL_HOST} = a.value OR ends_with(${REFERENCE_URL_HOST}, '.' || a.value))
+           ) THEN ${REFERENCE_URL_HOST} END AS url_host
     FROM indicator_listings l
     JOIN indicators i ON i.id = l.indicator_id
     CROSS JOIN (
@@ -90,7 +100,16 @@ const address = (value: string, more: Partial<IndicatorDraft> = {}): IndicatorDr
   buildIndicatorDraft({ value, port: null, ...more });
 const domain = (value: string): IndicatorDraft => buildIndicatorDraft({ type: 'domain', value, port: null });
 
+const url = (value: string): IndicatorDraft => buildIndicatorDraft({ type: 'url', value, port: null });
+
 const iso = (at: EpochMicros): string => new Date(at / 1000).toISOString();
+
+async function urlHosts(): Promise<Record<string, unknown>[]> {
+  const result = await store.query(
+    "SELECT value, url_host FROM indicator_match_periods WHERE type = 'url' ORDER BY value",
+  );
+  return result.rows;
+}
 
 describe('indicator_match_periods and indicator_allowlist tables', () => {
   it('hold what the views held through first loads, changes, removals, revocations and returns', async () => {
@@ -209,6 +228,120 @@ describe('indicator_match_periods and indicator_allowlist tables', () => {
   });
 });
 
+describe('indicator_match_periods.url_host', () => {
+  it('holds the host of each URL indicator, lowercase and without its final dot, and null for other types', async () => {
+    await snapshot('urlhaus', [
+      url('http://Update-Check.BadExample.net./v2/check?id=7'),
+      url('https://user:pw@login.badexample.net:8443/verify'),
+      url('http://203.0.113.5:8080/bins/mips'),
+      url('http://[2001:db8::5]/x.sh'),
+      url('file:///etc/passwd'),
+    ]);
+    await snapshot('feodo', [address('203.0.113.9')]);
+    await expectInStep();
+    expect(await urlHosts()).toEqual([
+      { value: 'file:///etc/passwd', url_host: null },
+      { value: 'http://203.0.113.5:8080/bins/mips', url_host: '203.0.113.5' },
+      { value: 'http://Update-Check.BadExample.net./v2/check?id=7', url_host: 'update-check.badexample.net' },
+      { value: 'http://[2001:db8::5]/x.sh', url_host: '[2001:db8::5]' },
+      { value: 'https://user:pw@login.badexample.net:8443/verify', url_host: 'login.badexample.net' },
+    ]);
+    const others = await store.query("SELECT url_host FROM indicator_match_periods WHERE type <> 'url'");
+    expect(others.rows).toEqual([{ url_host: null }]);
+  });
+
+  it('stays in step when URLs are added, removed, listed again, allow-listed and given a grace period', async () => {
+    await snapshot('urlhaus', [url('http://a.badexample.net/1'), url('http://b.badexample.net/2')]);
+    now += HOUR;
+    await snapshot('urlhaus', [url('http://b.badexample.net/2'), url('http://c.badexample.net/3')]);
+    await expectInStep();
+    now += HOUR;
+    await snapshot('urlhaus', [url('http://a.badexample.net/1'), url('http://c.badexample.net/3')]);
+    await expectInStep();
+    // Two listing periods of a.badexample.net, each with its host.
+    const periods = await store.query(
+      "SELECT url_host FROM indicator_match_periods WHERE value = 'http://a.badexample.net/1'",
+    );
+    expect(periods.rows).toEqual([{ url_host: 'a.badexample.net' }, { url_host: 'a.badexample.net' }]);
+
+    // An allow-list entry for the URL itself removes its rows, and they come back with their host.
+    await store.setAllowlist([
+      { type: 'url', value: 'http://c.badexample.net/3', reason: 'ours', source: 'user' },
+    ]);
+    await expectInStep();
+    expect((await urlHosts()).map((row) => row['url_host'])).not.toContain('c.badexample.net');
+    await store.setAllowlist([]);
+    await expectInStep();
+    expect((await urlHosts()).map((row) => row['url_host'])).toContain('c.badexample.net');
+
+    // An allow-listed domain keeps its URLs but takes away their hosts, its subdomains' too.
+    await store.setAllowlist([
+      { type: 'domain', value: 'b.badexample.net', reason: 'file sharing', source: 'builtin' },
+    ]);
+    await expectInStep();
+    expect(await urlHosts()).toEqual([
+      { value: 'http://a.badexample.net/1', url_host: 'a.badexample.net' },
+      { value: 'http://a.badexample.net/1', url_host: 'a.badexample.net' },
+      { value: 'http://b.badexample.net/2', url_host: null },
+      { value: 'http://c.badexample.net/3', url_host: 'c.badexample.net' },
+    ]);
+    now += HOUR;
+    await snapshot('urlhaus', [
+      url('http://a.badexample.net/1'),
+      url('http://c.badexample.net/3'),
+      url('http://x.b.badexample.net/4'),
+    ]);
+    await expectInStep();
+    const sub = await store.query(
+      "SELECT url_host FROM indicator_match_periods WHERE value = 'http://x.b.badexample.net/4'",
+    );
+    expect(sub.rows).toEqual([{ url_host: null }]);
+    await store.setAllowlist([]);
+    await expectInStep();
+
+    await store.setIndicatorGracePeriod(6);
+    await expectInStep();
+    await store.replaceSettings('intel.', {});
+    await expectInStep();
+    expect(await urlHosts()).toHaveLength(5);
+  });
+});
+
+describe('migration 8', () => {
+  it('fills url_host for the URL rows a database at version 7 holds, leaving out allow-listed hosts', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const options = { path: ':memory:', now: () => TEST_EPOCH };
+      await runMigrations(connection, { ...options, migrations: MIGRATIONS.filter((m) => m.version <= 7) });
+      await connection.run(`INSERT INTO indicator_match_periods
+        (indicator_id, source, type, value, listed_at)
+        VALUES (uuid(), 'urlhaus', 'url', 'https://User@Files.BadExample.net.:443/a?b', make_timestamptz(${TEST_EPOCH})),
+               (uuid(), 'openphish', 'url', 'https://User@Files.BadExample.net.:443/a?b', make_timestamptz(${TEST_EPOCH})),
+               (uuid(), 'urlhaus', 'url', 'https://raw.github.com/x/y.ps1', make_timestamptz(${TEST_EPOCH})),
+               (uuid(), 'urlhaus', 'url', 'no scheme here', make_timestamptz(${TEST_EPOCH})),
+               (uuid(), 'threatfox', 'domain', 'files.badexample.net', make_timestamptz(${TEST_EPOCH}))`);
+      await connection.run(
+        "INSERT INTO allowlist (position, type, value, match_overlapping, reason, source) VALUES (0, 'domain', 'github.com', false, 'code hosting', 'builtin')",
+      );
+      await runMigrations(connection, options);
+      const stored = await connection.runAndReadAll(
+        'SELECT type, value, url_host FROM indicator_match_periods ORDER BY value, source',
+      );
+      expect(stored.getRows()).toEqual([
+        ['domain', 'files.badexample.net', null],
+        ['url', 'https://User@Files.BadExample.net.:443/a?b', 'files.badexample.net'],
+        ['url', 'https://User@Files.BadExample.net.:443/a?b', 'files.badexample.net'],
+        ['url', 'https://raw.github.com/x/y.ps1', null],
+        ['url', 'no scheme here', null],
+      ]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
+
 describe('migration 6', () => {
   it('fills the tables from a database at version 5 as the views computed them', async () => {
     const instance = await DuckDBInstance.create(':memory:');
@@ -229,8 +362,12 @@ describe('migration 6', () => {
         "INSERT INTO allowlist VALUES (0, 'ipv4', '203.0.113.2', 281470681743360 + 3405803778, 281470681743360 + 3405803778, false, 'ours', 'user')",
       );
       await connection.run("INSERT INTO settings VALUES ('intel.grace_period_h', '2')");
-      const reference = (await connection.runAndReadAll(`${REFERENCE_PERIODS} ORDER BY value`)).getRows();
-      await runMigrations(connection, options);
+      const reference = (
+        await connection.runAndReadAll(
+          `SELECT * EXCLUDE (url_host) FROM (${REFERENCE_PERIODS}) ORDER BY value`,
+        )
+      ).getRows();
+      await runMigrations(connection, { ...options, migrations: MIGRATIONS.filter((m) => m.version <= 6) });
       const stored = (
         await connection.runAndReadAll('FROM indicator_match_periods ORDER BY value')
       ).getRows();

@@ -1,4 +1,4 @@
-import { VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { VARCHAR, type DuckDBConnection } from './duckdb-api.js';
 
 /*
  * `indicator_allowlist` and `indicator_match_periods` are tables (migration 6) holding what the views
@@ -15,6 +15,30 @@ import { VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
  * fills the tables once. A change to the rules belongs here, in a new migration that refills the
  * tables, and in indicator-reader.ts (a test compares the allow-list reasons of both).
  */
+
+/**
+ * The host a URL indicator names (`value` of type `url`), lowercase and without a final dot, or ''
+ * when it names none; null for other types.
+ */
+function urlHostOf(type: string, value: string): string {
+  return `CASE WHEN ${type} = 'url' THEN lower(rtrim(regexp_extract(${value},
+    '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\\[[^\\]/]*\\]|[^:/?#\\[]+)', 1), '.')) END`;
+}
+
+/**
+ * `indicator_match_periods.url_host` (migration 8) from the host column `host` (urlHostOf): the host a
+ * URL indicator may be matched by, or null when it names none or an allow-listed domain covers it
+ * (code hosting, file sharing: matching their host would flag every visit; the URL itself still
+ * counts). intel-url-host-match joins flow and DNS names on it. Kept with the rows, since it derives
+ * from the indicator and the allow-list alone, so rules no longer extract 85,000 hosts and check
+ * them against the allow-list on every pass (0.5 s). Migration 8 holds a frozen copy.
+ */
+function matchableUrlHost(host: string): string {
+  return `CASE WHEN ${host} <> '' AND NOT EXISTS (
+      SELECT 1 FROM allowlist a
+      WHERE a.type = 'domain' AND (${host} = a.value OR ends_with(${host}, '.' || a.value))
+    ) THEN ${host} END`;
+}
 
 /** Temp table of indicator ids a snapshot touched; created by `startTouched`. */
 export const TOUCHED_TABLE = 'indicator_touched';
@@ -44,20 +68,25 @@ function allowlistOf(relation: string): string {
 
 /**
  * The listing periods of each indicator of `relation` that no allow-list entry covers, in listing
- * order (retro-hunt filters on listed_at, so DuckDB's zonemaps skip the older row groups).
+ * order (retro-hunt filters on listed_at, so DuckDB's zonemaps skip the older row groups) unless
+ * `ordered` is false (every period starts at the same instant, and sorting would hold them all).
  */
-function matchPeriodsOf(relation: string): string {
+function matchPeriodsOf(relation: string, ordered = true): string {
   return `SELECT indicator_id, source, type, value, port, range_start, range_end, threat, malware_family,
-         confidence, reference, listed_at, active_from, active_until
+         confidence, reference, listed_at, active_from, active_until, url_host
     FROM (
       SELECT i.id AS indicator_id, i.source, i.type, i.value, i.port, i.range_start, i.range_end,
              i.threat, i.malware_family, i.confidence, i.reference,
              l.listed_from AS listed_at,
              CASE WHEN l.listed_from <= i.first_listed_at THEN i.valid_from
                   ELSE greatest(l.listed_from, i.valid_from) END AS active_from,
-             least(l.listed_until + g.grace, i.valid_until) AS active_until
+             least(l.listed_until + g.grace, i.valid_until) AS active_until,
+             ${matchableUrlHost('i.host')} AS url_host
       FROM indicator_listings l
-      JOIN (SELECT * FROM ${relation} ANTI JOIN indicator_allowlist x ON x.indicator_id = id) i
+      JOIN (
+        SELECT *, ${urlHostOf('type', 'value')} AS host
+        FROM ${relation} ANTI JOIN indicator_allowlist x ON x.indicator_id = id
+      ) i
         ON i.id = l.indicator_id
       CROSS JOIN (
         SELECT to_microseconds(CAST(round(coalesce(max(TRY_CAST(value AS DOUBLE)), 0) * 3600000000) AS BIGINT)) AS grace
@@ -65,7 +94,7 @@ function matchPeriodsOf(relation: string): string {
       ) g
     )
     WHERE active_until IS NULL OR active_from IS NULL OR active_from < active_until
-    ORDER BY listed_at`;
+    ${ordered ? 'ORDER BY listed_at' : ''}`;
 }
 
 /** The touched indicators' rows, copied once: the queries below read them five times. */
@@ -79,13 +108,20 @@ export async function startTouched(connection: DuckDBConnection): Promise<void> 
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${TOUCHED_TABLE} (id UUID NOT NULL)`);
 }
 
-/** Adds every indicator of `feed` to the touched ids (a feed's first load). */
-export async function touchFeed(connection: DuckDBConnection, feed: string): Promise<void> {
-  await connection.run(
-    `INSERT INTO ${TOUCHED_TABLE} SELECT id FROM indicators WHERE source = $feed`,
-    { feed },
-    { feed: VARCHAR },
-  );
+/**
+ * Writes both tables' rows for every indicator of `feed`, after a first load: its indicators are all
+ * new, so neither table holds a row of theirs and both are one INSERT … SELECT straight from
+ * `indicators`, with no copy of the touched rows, no deletes and no sort (every listing opened at the
+ * load's instant). Runs inside the caller's transaction.
+ */
+export async function addFeedMatches(connection: DuckDBConnection, feed: string): Promise<void> {
+  const ofFeed = '(SELECT * FROM indicators WHERE source = $feed)';
+  for (const sql of [
+    `INSERT INTO indicator_allowlist ${allowlistOf(ofFeed)}`,
+    `INSERT INTO indicator_match_periods ${matchPeriodsOf(ofFeed, false)}`,
+  ]) {
+    await connection.run(sql, { feed }, { feed: VARCHAR });
+  }
 }
 
 /**

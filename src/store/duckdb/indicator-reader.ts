@@ -1,9 +1,4 @@
-import {
-  DuckDBListValue,
-  DuckDBStructValue,
-  type DuckDBConnection,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { DuckDBListValue, DuckDBStructValue, type DuckDBConnection, type DuckDBValue } from './duckdb-api.js';
 import type { EpochMicros, Indicator, IndicatorType } from '../../records/index.js';
 import type { FeedIndicatorStats, IndicatorFilter, IndicatorMatch, ListingPeriod } from '../store.js';
 import { toNumber, toNumberOrNull, toStringOrNull, toText } from './duckdb-values.js';

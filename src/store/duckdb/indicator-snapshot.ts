@@ -8,12 +8,17 @@ import {
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 import type { EpochMicros } from '../../records/index.js';
 import type { FeedSnapshotResult, FeedState } from '../store.js';
 import { timestampTz, toNumber } from './duckdb-values.js';
 import { saveFeedState } from './feed-runs.js';
-import { refreshTouchedMatches, startTouched, touchFeed, TOUCHED_TABLE } from './indicator-match-periods.js';
+import {
+  addFeedMatches,
+  refreshTouchedMatches,
+  startTouched,
+  TOUCHED_TABLE,
+} from './indicator-match-periods.js';
 import type { SnapshotDrafts } from './snapshot-drafts.js';
 import { SnapshotEncoder, type RepeatSuspect } from './snapshot-encoder.js';
 
@@ -32,8 +37,9 @@ import { SnapshotEncoder, type RepeatSuspect } from './snapshot-encoder.js';
  * table, so one UPDATE a slice meant one scan a slice), and the end also moves the last-listed time
  * of the unchanged rows, opens and closes listing periods, and retires what a complete snapshot no
  * longer lists.
- * Last, the indicators it added, changed or retired (a first load: all of the feed's) get their rows
- * of `indicator_allowlist` and `indicator_match_periods` computed again (indicator-match-periods.ts).
+ * Last, the indicators it added, changed or retired get their rows of `indicator_allowlist` and
+ * `indicator_match_periods` computed again (indicator-match-periods.ts); after a first load, where
+ * every indicator of the feed is new, both are one INSERT … SELECT each from `indicators`.
  *
  * Memory: JavaScript holds one batch of drafts and one slice of text at most. DuckDB keeps what a
  * transaction wrote to any table, temporary ones too, until it commits, so each slice's text stays
@@ -270,7 +276,7 @@ export async function applyIndicatorSnapshot(
   let result: FeedSnapshotResult;
   if (isFirstLoad) {
     await exec(OPEN_FIRST_LISTINGS);
-    await touchFeed(connection, feed);
+    await addFeedMatches(connection, feed);
     result = { added: encoder.count, updated: 0, removed: 0, reactivated: 0, unchanged: 0 };
   } else {
     if (changedRows > 0) await exec(UPDATE_CHANGED);

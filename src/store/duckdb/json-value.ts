@@ -11,7 +11,7 @@ import {
   DuckDBTimestampValue,
   DuckDBUnionValue,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 
 /**
  * A DuckDB value as plain JSON: integers are numbers while a double holds them exactly and strings

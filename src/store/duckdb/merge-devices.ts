@@ -8,7 +8,7 @@ import {
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 import type { DeviceObservation, EpochMicros } from '../../records/index.js';
 import { foldDeviceObservations, type DeviceRow, type Seen } from '../device-observations.js';
 import { isRandomisedMac } from '../mac-address.js';

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from './duckdb-api.js';
 import { YamoriError } from '../../errors/index.js';
 import type { EpochMicros } from '../../records/index.js';
 import type { MigrationResult } from '../store.js';
@@ -539,6 +539,79 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `INSERT INTO flow_rollup_dirty
         SELECT DISTINCT make_timestamptz(epoch_us(first_seen_at) // 3600000000 * 3600000000) FROM flows`,
+    ],
+  },
+  {
+    version: 8,
+    name: 'detection: the host of each URL indicator kept in indicator_match_periods.url_host',
+    steps: [
+      // intel-url-host-match extracted the host of every URL indicator with a regular expression and
+      // checked it against the allow-listed domains on each pass (0.5 s over 85,000 URLs). The writes
+      // that keep indicator_match_periods now do it once per row (indicator-match-periods.ts): the
+      // host, or null when there is none or an allow-listed domain covers it. This fills the rows
+      // already there.
+      'ALTER TABLE indicator_match_periods ADD COLUMN url_host VARCHAR',
+      `UPDATE indicator_match_periods p
+        SET url_host = CASE WHEN h.host <> '' AND NOT EXISTS (
+            SELECT 1 FROM allowlist a
+            WHERE a.type = 'domain' AND (h.host = a.value OR ends_with(h.host, '.' || a.value))
+          ) THEN h.host END
+        FROM (
+          SELECT DISTINCT value, lower(rtrim(regexp_extract(value,
+            '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\\[[^\\]/]*\\]|[^:/?#\\[]+)', 1), '.')) AS host
+          FROM indicator_match_periods WHERE type = 'url'
+        ) h
+        WHERE p.type = 'url' AND p.value = h.value`,
+    ],
+  },
+  {
+    version: 9,
+    name: 'dashboard: daily rollups per remote host',
+    steps: [
+      // Ranking remote hosts over days from the hourly per-peer rollups grouped millions of rows, as
+      // most remote addresses are seen once. Per UTC day and remote address of outbound and inbound
+      // flows (flow-rollups.ts), so that a range's whole days are read as one row per remote and day,
+      // and hosts whose every row is too small to reach the top are left out before any grouping.
+      // A day's rows always equal the sum of its hours' rows in flow_peer_rollups, except for the days
+      // on flow_rollup_dirty_days, which readers take from flow_peer_rollups instead.
+      `CREATE TABLE flow_remote_day_rollups (
+        day_at TIMESTAMPTZ NOT NULL,
+        remote_addr VARCHAR NOT NULL,
+        bytes BIGINT NOT NULL,
+        flows BIGINT NOT NULL,
+        name VARCHAR,
+        name_seen_at TIMESTAMPTZ,
+        local_addrs VARCHAR[] NOT NULL
+      )`,
+      // The same per home side, for the peers of one device; ports lists the flows of each remote
+      // port per hour (a port may come more than once).
+      `CREATE TABLE flow_device_day_rollups (
+        day_at TIMESTAMPTZ NOT NULL,
+        local_mac VARCHAR,
+        local_addr VARCHAR NOT NULL,
+        remote_addr VARCHAR NOT NULL,
+        bytes BIGINT NOT NULL,
+        flows BIGINT NOT NULL,
+        name VARCHAR,
+        name_seen_at TIMESTAMPTZ,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        ports STRUCT(port INTEGER, flows BIGINT)[] NOT NULL
+      )`,
+      `CREATE TABLE flow_rollup_dirty_days (
+        day_at TIMESTAMPTZ PRIMARY KEY
+      )`,
+      `INSERT INTO flow_remote_day_rollups
+        SELECT make_timestamptz(epoch_us(slot_at) // 86400000000 * 86400000000), remote_addr,
+               sum(bytes), sum(flows), arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL),
+               max(name_seen_at), list(DISTINCT local_addr)
+        FROM flow_peer_rollups WHERE direction IN ('outbound', 'inbound')
+        GROUP BY 1, 2 ORDER BY 1, 3 DESC`,
+      `INSERT INTO flow_device_day_rollups
+        SELECT make_timestamptz(epoch_us(slot_at) // 86400000000 * 86400000000), local_mac, local_addr,
+               remote_addr, sum(bytes), sum(flows), arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL),
+               max(name_seen_at), max(last_seen_at), list({'port': remote_port, 'flows': flows})
+        FROM flow_peer_rollups WHERE direction IN ('outbound', 'inbound')
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3`,
     ],
   },
 ];

@@ -10,7 +10,7 @@ import {
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 import { isAlertSeverity, isAlertStatus, type Alert, type EpochMicros } from '../../records/index.js';
 import type {
   AlertRouting,

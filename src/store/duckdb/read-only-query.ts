@@ -3,7 +3,7 @@ import {
   type DuckDBConnection,
   type DuckDBInstance,
   type DuckDBPreparedStatement,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 import { YamoriError } from '../../errors/index.js';
 import type { QueryParam, QueryResult } from '../store.js';
 import { errorMessage } from './duckdb-values.js';

@@ -1,4 +1,4 @@
-import { VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { VARCHAR, type DuckDBConnection } from './duckdb-api.js';
 import { GRACE_FINGERPRINT, readFingerprint, refreshAllMatches } from './indicator-match-periods.js';
 
 /**

@@ -3,7 +3,7 @@ import {
   type DuckDBConnection,
   type DuckDBInstance,
   type DuckDBPreparedStatement,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 import { isYamoriError, YamoriError } from '../../errors/index.js';
 import type { EpochMicros } from '../../records/index.js';
 import type {

@@ -1,4 +1,4 @@
-import { DOUBLE, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { DOUBLE, VARCHAR, type DuckDBConnection } from './duckdb-api.js';
 import type { RuleState, RuleStateUpdate } from '../../records/index.js';
 import { timestampTz, toNumberOrNull, toStringOrNull, toText } from './duckdb-values.js';
 

@@ -1,4 +1,4 @@
-import { UHUGEINT, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { UHUGEINT, type DuckDBType, type DuckDBValue } from './duckdb-api.js';
 import type { EpochMicros } from '../../records/index.js';
 import { cidrToRange } from '../address-number.js';
 import { timestampTz } from './duckdb-values.js';
