@@ -187,6 +187,9 @@ describe('the Terraform module deploy/terraform/bigquery', () => {
       'roles/bigquery.jobUser',
       'roles/bigquery.metadataViewer',
       'roles/bigquery.dataEditor',
+      // The Storage Write API is checked against bigquery.tables.updateData (in dataEditor) and needs the API on.
+      'bigquery.tables.updateData',
+      'bigquerystorage.googleapis.com',
       'retention_days',
       'bigquery.project',
       'bigquery.dataset',

@@ -124,6 +124,22 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     example: 'bigquery:\n  endpoint: http://127.0.0.1:9050',
   },
   {
+    path: 'bigquery.write_method',
+    type: { kind: 'string', oneOf: ['storage_write', 'insert_all'] },
+    default: () => 'storage_write',
+    description:
+      'How flows and DNS answers are written. storage_write: the BigQuery Storage Write API, one pending stream per batch, committed whole, so a batch is stored all or nothing (needs the BigQuery Storage API, bigquerystorage.googleapis.com, enabled on the project). insert_all: streaming inserts, the fallback, in requests of up to 50,000 rows or 8 MB; a batch can be stored in part when a later request fails.',
+    example: 'bigquery:\n  write_method: insert_all',
+  },
+  {
+    path: 'bigquery.storage_endpoint',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      "Another BigQuery Storage API endpoint as host:port, such as a BigQuery emulator's gRPC port (127.0.0.1:9060), spoken in plain text with no credentials. Null uses Google's (bigquerystorage.googleapis.com); with bigquery.endpoint set and this null, writes use insertAll, as an emulator's REST port has no Storage Write API.",
+    example: 'bigquery:\n  storage_endpoint: 127.0.0.1:9060',
+  },
+  {
     path: 'store.max_batch_rows',
     type: { kind: 'integer', min: 1, max: 1_000_000 },
     default: () => 50_000,

@@ -50,6 +50,25 @@ describe('loadConfig', () => {
     );
   });
 
+  it('writes to BigQuery with the Storage Write API by default, and takes insert_all and a storage endpoint', () => {
+    expect(loadConfig({ path: null, env: {} }).store.bigquery).toMatchObject({
+      writeMethod: 'storage_write',
+      storageEndpoint: null,
+    });
+    const path = writeConfig(
+      'bigquery:\n  write_method: insert_all\n  endpoint: http://127.0.0.1:9050\n  storage_endpoint: 127.0.0.1:9060\n',
+    );
+    expect(loadConfig({ path, env: {} }).store.bigquery).toMatchObject({
+      writeMethod: 'insert_all',
+      storageEndpoint: '127.0.0.1:9060',
+    });
+    const error = errorOf(() =>
+      loadConfig({ path: writeConfig('bigquery:\n  write_method: load_job\n'), env: {} }),
+    );
+    expect(error.code).toBe('CONFIG_INVALID_VALUE');
+    expect(error.message).toContain('storage_write, insert_all');
+  });
+
   it('refuses an engine it does not know, naming the choices', () => {
     const error = errorOf(() => loadConfig({ path: writeConfig('store:\n  engine: postgres\n'), env: {} }));
     expect(error.message).toContain('store.engine');

@@ -20,6 +20,16 @@ export interface BigQueryConfig {
   keyFile: string | null;
   /** Another API endpoint (the BigQuery emulator in tests); null for Google's. */
   endpoint: string | null;
+  /**
+   * How flows and DNS answers are written: the Storage Write API (a pending stream committed per
+   * batch, all or nothing) or insertAll (streaming, the fallback). Left out: storage_write.
+   */
+  writeMethod?: 'storage_write' | 'insert_all';
+  /**
+   * Another Storage API endpoint, host:port (an emulator's gRPC port, plain text, no credentials);
+   * left out or null: Google's. With `endpoint` set and no storage endpoint, writes use insertAll.
+   */
+  storageEndpoint?: string | null;
 }
 
 export interface StoreConfig {

@@ -136,6 +136,13 @@ export const CATALOGUE = {
     hint: 'Check bigquery.project, bigquery.dataset and bigquery.location, that the credentials (application default credentials or bigquery.key_file) may use the dataset (roles/bigquery.dataEditor and roles/bigquery.jobUser), and the BigQuery quota page of the project.',
     kind: 'runtime',
   },
+  STORE_BIGQUERY_WRITE_API_REFUSED: {
+    title: 'BigQuery refused the Storage Write API',
+    message:
+      'BigQuery refused the Storage Write API for {what} in {target}: {detail}. Nothing of the batch was stored.',
+    hint: 'Enable the BigQuery Storage API on the project ("gcloud services enable bigquerystorage.googleapis.com --project PROJECT") and check that the credentials may write the table (roles/bigquery.dataEditor), or set bigquery.write_method: insert_all to write with streaming inserts instead.',
+    kind: 'runtime',
+  },
   STORE_BIGQUERY_NOT_CONFIGURED: {
     title: 'The BigQuery store is selected but not configured',
     message: 'store.engine is "bigquery", but {key} is not set.',

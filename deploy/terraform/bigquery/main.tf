@@ -104,6 +104,9 @@ resource "google_bigquery_dataset_iam_member" "sensor_metadata" {
 
 # The sensor reads and writes only the tables it fills: never indicators, alerts, rule state or
 # settings. A stolen router key can add traffic, not read what the household was warned about.
+# dataEditor holds bigquery.tables.updateData, the one permission the Storage Write API (how flows and
+# DNS answers are written) checks on the table: it needs no further role, only the BigQuery Storage
+# API (bigquerystorage.googleapis.com) enabled on the project.
 resource "google_bigquery_table_iam_member" "sensor_writes" {
   for_each   = toset(local.sensor_tables)
   project    = var.project_id

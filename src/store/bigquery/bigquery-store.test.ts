@@ -3,15 +3,20 @@ import type { EpochMicros } from '../../records/index.js';
 import { describeStoreContract } from '../store.contract.js';
 import { buildDeviceObservation, buildFlow, TEST_EPOCH } from '../testing.js';
 import { openBigQueryStore } from './bigquery-store.js';
-import { BIGQUERY_SCHEMA_VERSION, TABLES } from './schema.js';
-import { emulatorBigQueryConfig, openEmulatorStore, useBigQueryEmulator } from './testing.js';
+import { BIGQUERY_MIGRATIONS, BIGQUERY_SCHEMA_VERSION, TABLES } from './schema.js';
+import {
+  emptiedEmulatorStores,
+  emulatorBigQueryConfig,
+  openEmulatorStore,
+  useBigQueryEmulator,
+} from './testing.js';
 
 const emulator = useBigQueryEmulator();
 
 describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator', { timeout: 120_000 }, () => {
-  describeStoreContract('BigQuery emulator', (deps) => openEmulatorStore(emulator.get(), deps), {
-    parts: ['core'],
-  });
+  // One dataset for the contract's cases and the other cases that start empty, emptied before each.
+  const openEmptied = emptiedEmulatorStores(() => emulator.get());
+  describeStoreContract('BigQuery emulator', openEmptied, { parts: ['core'] });
 
   const clock = (micros: EpochMicros) => ({ now: () => micros });
 
@@ -22,7 +27,7 @@ describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator', 
       expect(info).toMatchObject({
         backend: 'bigquery',
         engineVersion: 'BigQuery emulator',
-        schemaVersion: 1,
+        schemaVersion: BIGQUERY_SCHEMA_VERSION,
       });
       const names = new Set(info.tables.map((t) => t.name));
       for (const table of TABLES) expect(names.has(table.name), table.name).toBe(true);
@@ -31,10 +36,10 @@ describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator', 
         TABLES.find((t) => t.name === 'flows')?.columns.map((c) => c.name),
       );
       expect(info.tables.find((t) => t.name === 'abusech_feodo')?.kind).toBe('view');
-      const applied = await store.query('SELECT version, applied_at FROM schema_migrations');
-      expect(applied.rows).toEqual([
-        { version: BIGQUERY_SCHEMA_VERSION, applied_at: '2024-01-15T12:00:00.000Z' },
-      ]);
+      const applied = await store.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
+      expect(applied.rows).toEqual(
+        BIGQUERY_MIGRATIONS.map((m) => ({ version: m.version, applied_at: '2024-01-15T12:00:00.000Z' })),
+      );
     } finally {
       await store.close();
     }
@@ -53,7 +58,9 @@ describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator', 
         applied: [],
       });
       expect((await second.listFlows()).map((f) => f.id)).toEqual(['survives']);
-      expect((await second.query('SELECT COUNT(*) AS n FROM schema_migrations')).rows).toEqual([{ n: 1 }]);
+      expect((await second.query('SELECT COUNT(*) AS n FROM schema_migrations')).rows).toEqual([
+        { n: BIGQUERY_MIGRATIONS.length },
+      ]);
     } finally {
       await second.close();
     }
@@ -74,7 +81,7 @@ describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator', 
   });
 
   it('writes address numbers as 32 hex digits that CIDR filters match', async () => {
-    const store = await openEmulatorStore(emulator.get(), clock(TEST_EPOCH));
+    const store = await openEmptied(clock(TEST_EPOCH));
     try {
       await store.writeFlows([
         buildFlow({ id: 'v4', dstAddr: '198.51.100.7' }),
@@ -93,7 +100,7 @@ describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator', 
   });
 
   it('merges a device seen by two batches into one row with the widest times', async () => {
-    const store = await openEmulatorStore(emulator.get(), clock(TEST_EPOCH));
+    const store = await openEmptied(clock(TEST_EPOCH));
     try {
       const mac = '3c:5a:b4:01:02:03';
       await store.observeDevices([buildDeviceObservation({ mac, seenAt: TEST_EPOCH + 10, hostname: 'tv' })]);

@@ -9,7 +9,7 @@ import type { BigQueryContext } from './context.js';
 import { readBigQueryInfo } from './db-info.js';
 import { readDevices } from './device-reader.js';
 import { countFlows, readDns, readFlows } from './flow-reader.js';
-import { dnsRow, flowRow } from './flow-rows.js';
+import { dnsRow, flowRow, insertAllRow } from './flow-rows.js';
 import { ensureIntelFunctions, INTEL_VIEW_SPECS } from './intel-schema.js';
 import { createBigQueryIntel } from './intel.js';
 import { mergeDevices } from './merge-devices.js';
@@ -22,9 +22,11 @@ import {
   ensureTables,
   ensureViews,
   readBigQuerySchemaVersion,
+  TABLES,
   type ViewSpec,
 } from './schema.js';
 import { num } from './sql-conditions.js';
+import { EMULATOR_MAX_REQUEST_ROW_BYTES, StorageWriter, type StorageWriteRow } from './storage-write.js';
 
 export interface BigQueryStoreDeps {
   /** The clock stamped on `ingested_at` and `schema_migrations.applied_at`. */
@@ -38,7 +40,8 @@ const VIEWS = BIGQUERY_VIEWS;
 /**
  * Opens the BigQuery dataset `config.project`.`config.dataset` as a Store: creates the dataset, its
  * tables and views when missing and records the schema version. Nothing is kept locally: flows and
- * DNS answers are streamed in (insertAll), every other write is a DML transaction.
+ * DNS answers are written with the Storage Write API (a batch committed whole) or, with
+ * `write_method: insert_all`, streamed in; every other write is a DML transaction.
  * Throws STORE_BIGQUERY_NOT_CONFIGURED without project or dataset, STORE_BIGQUERY_FAILED when BigQuery
  * cannot be reached or refuses (credentials, permissions), STORE_TOO_NEW, STORE_MIGRATION_FAILED.
  */
@@ -81,6 +84,29 @@ type Core = Pick<
 function createCore(ctx: BigQueryContext): Core {
   const { connection, now } = ctx;
   const path = `BigQuery dataset ${connection.description}`;
+  const storage = usesStorageWrite(ctx.config)
+    ? new StorageWriter({
+        project: connection.target.project,
+        dataset: connection.target.dataset,
+        keyFile: connection.target.keyFile,
+        storageEndpoint: ctx.config.storageEndpoint ?? null,
+        timestampsAsText: connection.isEmulator,
+        ...(connection.isEmulator ? { maxRequestBytes: EMULATOR_MAX_REQUEST_ROW_BYTES } : {}),
+      })
+    : null;
+  const append = async (
+    name: 'flows' | 'dns',
+    rows: readonly StorageWriteRow[],
+    insertIdOf?: (row: Record<string, unknown>) => string,
+  ): Promise<void> => {
+    const table = TABLES.find((spec) => spec.name === name)!;
+    if (storage !== null) return storage.write(table, rows);
+    return connection.insertRows(
+      name,
+      rows.map((row) => insertAllRow(table, row)),
+      insertIdOf ? { insertIdOf } : {},
+    );
+  };
   // Streamed batches in flight, each stamped before it was sent: currentIngestTime waits for them.
   const inflight = new Set<Promise<unknown>>();
   const write = async <T>(what: string, body: () => Promise<T>): Promise<T> => {
@@ -90,6 +116,8 @@ function createCore(ctx: BigQueryContext): Core {
     try {
       return await running;
     } catch (cause) {
+      // Its hint (enable the API, or write_method: insert_all) is the one the user needs.
+      if (isYamoriError(cause) && cause.code === 'STORE_BIGQUERY_WRITE_API_REFUSED') throw cause;
       throw new YamoriError(
         'STORE_WRITE_FAILED',
         { what, path, detail: detailOf(cause) },
@@ -106,14 +134,14 @@ function createCore(ctx: BigQueryContext): Core {
       await write(`${flows.length} flows`, async () => {
         const ingestedAt = now();
         const rows = flows.map((flow) => flowRow(flow, ingestedAt));
-        await connection.insertRows('flows', rows, { insertIdOf: (row) => String(row['id']) });
+        await append('flows', rows, (row) => String(row['id']));
       });
     },
     writeDns: async (records: readonly DnsRecord[]) => {
       if (records.length === 0) return;
       await write(`${records.length} DNS answers`, async () => {
         const ingestedAt = now();
-        await connection.insertRows(
+        await append(
           'dns',
           records.map((record) => dnsRow(record, ingestedAt)),
         );
@@ -154,8 +182,17 @@ function createCore(ctx: BigQueryContext): Core {
     },
     // BigQuery has no write-ahead log to fold: every acknowledged write is already durable.
     checkpoint: () => Promise.resolve(),
-    close: () => Promise.resolve(),
+    close: () => storage?.close() ?? Promise.resolve(),
   };
+}
+
+/**
+ * The Storage Write API unless `write_method: insert_all`, or an emulator is given by its REST
+ * endpoint alone (the Storage API is served on its gRPC port, `storage_endpoint`).
+ */
+export function usesStorageWrite(config: BigQueryConfig): boolean {
+  if (config.writeMethod === 'insert_all') return false;
+  return config.endpoint === null || (config.storageEndpoint ?? null) !== null;
 }
 
 /**

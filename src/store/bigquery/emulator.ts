@@ -11,6 +11,8 @@ export const BIGQUERY_EMULATOR_VERSION = 'v0.6.6';
 export interface BigQueryEmulator {
   /** http://127.0.0.1:PORT, for `bigquery.endpoint`. */
   endpoint: string;
+  /** 127.0.0.1:PORT, its Storage API over plain-text gRPC, for `bigquery.storage_endpoint`. */
+  storageEndpoint: string;
   project: string;
   /** Stops the process and waits for it to exit. */
   stop(): Promise<void>;
@@ -91,7 +93,12 @@ export async function startBigQueryEmulator(options: {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { endpoint, project: options.project, stop: () => stop(child, exited) };
+  return {
+    endpoint,
+    storageEndpoint: `127.0.0.1:${grpcPort}`,
+    project: options.project,
+    stop: () => stop(child, exited),
+  };
 }
 
 async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

@@ -1,13 +1,16 @@
 import type { DnsRecord, EpochMicros, FlowRecord } from '../../records/index.js';
 import { addressHex } from './address-hex.js';
 import { microsToIso } from './bigquery-values.js';
+import type { TableSpec } from './schema.js';
+import type { StorageWriteRow } from './storage-write.js';
 
 /**
- * Flows and DNS answers as insertAll rows of `flows` and `dns` (schema.ts). Values are checked against
- * the ranges of DuckDB's column types first, so both engines refuse the same batches (BigQuery's
- * INT64 would take a port of 70000, and insertAll would round 1.5 silently on some paths).
+ * Flows and DNS answers as rows of `flows` and `dns` (schema.ts), instants as epoch microseconds: the
+ * Storage Write API's form; `insertAllRow` turns one into insertAll's. Values are checked against the
+ * ranges of DuckDB's column types first, so both engines refuse the same batches (BigQuery's INT64
+ * would take a port of 70000, and insertAll would round 1.5 silently on some paths).
  */
-export function flowRow(f: FlowRecord, ingestedAt: EpochMicros): Record<string, unknown> {
+export function flowRow(f: FlowRecord, ingestedAt: EpochMicros): StorageWriteRow {
   return {
     id: f.id,
     protocol: f.protocol,
@@ -44,7 +47,7 @@ export function flowRow(f: FlowRecord, ingestedAt: EpochMicros): Record<string, 
     alpn: f.alpn,
     src_tcp_flags: int(f.srcTcpFlags, 'src_tcp_flags', 0, 255),
     dst_tcp_flags: int(f.dstTcpFlags, 'dst_tcp_flags', 0, 255),
-    ingested_at: microsToIso(ingestedAt),
+    ingested_at: instant(ingestedAt, 'ingested_at'),
     src_addr_num: addressHex(f.srcAddr),
     dst_addr_num: addressHex(f.dstAddr),
     sampling_rate: int(f.samplingRate ?? 1, 'sampling_rate', 0, 2 ** 32 - 1),
@@ -52,7 +55,7 @@ export function flowRow(f: FlowRecord, ingestedAt: EpochMicros): Record<string, 
   };
 }
 
-export function dnsRow(r: DnsRecord, ingestedAt: EpochMicros): Record<string, unknown> {
+export function dnsRow(r: DnsRecord, ingestedAt: EpochMicros): StorageWriteRow {
   const isAddress = r.answerType === 'A' || r.answerType === 'AAAA';
   return {
     seen_at: instant(r.seenAt, 'seen_at'),
@@ -66,7 +69,7 @@ export function dnsRow(r: DnsRecord, ingestedAt: EpochMicros): Record<string, un
     rcode: r.rcode,
     transport: r.transport,
     sensor: r.sensor,
-    ingested_at: microsToIso(ingestedAt),
+    ingested_at: instant(ingestedAt, 'ingested_at'),
     answer_addr_num: isAddress ? addressHex(r.answer) : null,
   };
 }
@@ -81,8 +84,18 @@ function int(value: number, column: string, min = -(2 ** 63), max = 2 ** 63 - 1)
   return value;
 }
 
-function instant(micros: EpochMicros, column: string): string {
+/** The row as insertAll takes it: TIMESTAMP columns as RFC 3339 text with microseconds. */
+export function insertAllRow(table: TableSpec, row: StorageWriteRow): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  for (const column of table.columns) {
+    const value = row[column.name];
+    if (column.type === 'TIMESTAMP' && typeof value === 'number') out[column.name] = microsToIso(value);
+  }
+  return out;
+}
+
+function instant(micros: EpochMicros, column: string): number {
   if (!Number.isInteger(micros))
     throw new RowValueError(`${column} cannot hold ${micros}: it takes whole microseconds`);
-  return microsToIso(micros);
+  return micros;
 }

@@ -42,6 +42,22 @@ const LISTING_END = leastOf(
   'i.valid_until',
 );
 
+/** The host a URL indicator names (`i.value`), lowercase and without a final dot, or ''. */
+const URL_HOST = `LOWER(RTRIM(COALESCE(REGEXP_EXTRACT(i.value,
+  r'^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\\[[^\\]/]*\\]|[^:/?#\\[]+)'), ''), '.'))`;
+
+/**
+ * indicator_match_periods.url_host as DuckDB keeps it (indicator-match-periods.ts): the host of a URL
+ * indicator, or null when it names none or an allow-listed domain covers it.
+ */
+const matchableUrlHost = (t: (name: string) => string): string => `CASE WHEN i.type = 'url' THEN (
+          SELECT CASE WHEN h.host <> '' AND NOT EXISTS (
+                   SELECT 1 FROM ${t('allowlist')} a
+                   WHERE a.type = 'domain' AND (h.host = a.value OR ENDS_WITH(h.host, CONCAT('.', a.value)))
+                 ) THEN h.host END
+          FROM (SELECT ${URL_HOST} AS host) h
+        ) END`;
+
 /** The allow-list reasons of the indicators in `relation` (rules as DuckDB's indicator_allowlist). */
 export function allowlistMatches(t: (name: string) => string, relation: string): string {
   const allowlist = t('allowlist');
@@ -99,14 +115,15 @@ const INTEL_VIEWS: readonly IntelView[] = [
     sql: (
       t,
     ) => `SELECT indicator_id, source, type, value, port, range_start, range_end, threat, malware_family,
-             confidence, reference, listed_at, active_from, active_until
+             confidence, reference, listed_at, active_from, active_until, url_host
       FROM (
         SELECT i.id AS indicator_id, i.source, i.type, i.value, i.port, i.range_start, i.range_end,
                i.threat, i.malware_family, i.confidence, i.reference,
                l.listed_from AS listed_at,
                CASE WHEN l.listed_from <= i.first_listed_at THEN i.valid_from
                     ELSE ${greatestOf('l.listed_from', 'i.valid_from')} END AS active_from,
-               ${LISTING_END} AS active_until
+               ${LISTING_END} AS active_until,
+               ${matchableUrlHost(t)} AS url_host
         FROM ${t('indicator_listings')} l
         JOIN ${t('indicators')} i ON i.id = l.indicator_id
         CROSS JOIN ${graceRelation(t)}

@@ -187,6 +187,7 @@ export const CORE_VIEWS: readonly ViewSpec[] = [
  */
 export const BIGQUERY_MIGRATIONS: readonly { version: number; name: string }[] = [
   { version: 1, name: 'the tables and views of the DuckDB schema version 5' },
+  { version: 2, name: 'indicator_match_periods.url_host, as in the DuckDB schema version 8' },
 ];
 
 export const BIGQUERY_SCHEMA_VERSION = BIGQUERY_MIGRATIONS[BIGQUERY_MIGRATIONS.length - 1]?.version ?? 0;
