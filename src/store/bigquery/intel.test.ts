@@ -1,6 +1,8 @@
 /**
  * The threat-intel contract suites (feed snapshots, matching, feeds) against the BigQuery store on the
- * emulator, each test on a dataset of its own.
+ * emulator: one emulator and one dataset for the file, every table emptied before each test, as for the
+ * built-in rules' cases (a dataset per test cost the emulator seconds each and slowed it as its
+ * catalogue grew).
  */
 import { afterAll, describe } from 'vitest';
 import type { EpochMicros } from '../../records/index.js';
@@ -9,40 +11,12 @@ import { describeIndicatorMatchContract } from '../indicator-match.contract.js';
 import { describeIndicatorContract } from '../indicator-store.contract.js';
 import type { IntelContractOptions } from '../intel-store.testing.js';
 import type { OpenStore } from '../store.contract.js';
-import { findBigQueryEmulator, startBigQueryEmulator, type BigQueryEmulator } from './emulator.js';
-import { bigQueryEmulatorSkipReason, EMULATOR_PROJECT, openEmulatorStore } from './testing.js';
+import { reusableEmulatorStores, useBigQueryEmulator } from './testing.js';
 
-const skipReason = bigQueryEmulatorSkipReason();
-
-/*
- * The emulator keeps memory for every job it ran and slows as its catalogue grows (a store is two
- * dozen tables and views), so this file, which opens a store per test, starts a new emulator every
- * few stores instead of dropping datasets (which the emulator also fails to do).
- */
-const STORES_PER_EMULATOR = 6;
-let emulator: BigQueryEmulator | null = null;
-let opened = 0;
-
-afterAll(async () => {
-  await emulator?.stop();
-});
-
-const open: OpenStore = async (deps) => {
-  if (emulator === null || opened === STORES_PER_EMULATOR) {
-    await emulator?.stop();
-    emulator = null;
-    const found = findBigQueryEmulator();
-    if (found.path === null) {
-      throw new Error(
-        `CI always runs the BigQuery tests, but there is no emulator at ${found.looked.join(' or ')}`,
-      );
-    }
-    emulator = await startBigQueryEmulator({ binary: found.path, project: EMULATOR_PROJECT });
-    opened = 0;
-  }
-  opened++;
-  return openEmulatorStore(emulator, deps, `intel_${opened}`);
-};
+const emulator = useBigQueryEmulator();
+const stores = reusableEmulatorStores(() => emulator.get());
+afterAll(() => stores.dispose());
+const open: OpenStore = (deps) => stores.open(deps);
 
 const options: IntelContractOptions = {
   skip: {
@@ -57,7 +31,7 @@ const options: IntelContractOptions = {
   },
 };
 
-describe.skipIf(skipReason !== null)('BigQuery store on the emulator: threat intel', () => {
+describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator: threat intel', () => {
   describeIndicatorContract('BigQuery emulator', open, options);
   describeIndicatorMatchContract('BigQuery emulator', open, options);
   describeFeedStoreContract('BigQuery emulator', open, options);

@@ -2,21 +2,24 @@
  * The detection part of the store contract on the BigQuery emulator, plus what only BigQuery needs
  * showing: rule.sql's $name read as @name, and a run's alerts and watermarks written together.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeRuleStoreContract } from '../rule-store.contract.js';
 import { TEST_EPOCH } from '../testing.js';
-import { openEmulatorStore, useBigQueryEmulator } from './testing.js';
+import { reusableEmulatorStores, useBigQueryEmulator } from './testing.js';
 
 const emulator = useBigQueryEmulator();
+// One dataset for the file, emptied before each case, as for the built-in rules' cases.
+const stores = reusableEmulatorStores(() => emulator.get());
+afterAll(() => stores.dispose());
 
 describe.skipIf(emulator.skipReason !== null)('BigQuery store on the emulator: detection', () => {
-  describeRuleStoreContract('BigQuery emulator', (deps) => openEmulatorStore(emulator.get(), deps), {
+  describeRuleStoreContract('BigQuery emulator', (deps) => stores.open(deps), {
     dialect: 'bigquery',
     timeoutMs: 300_000,
   });
 
   it('runs a rule written for DuckDB parameters ($name) and one written for BigQuery (@name) alike', async () => {
-    const store = await openEmulatorStore(emulator.get(), { now: () => TEST_EPOCH });
+    const store = await stores.open({ now: () => TEST_EPOCH });
     try {
       const params = { window_start: TEST_EPOCH - 1_000_000, window_end: TEST_EPOCH };
       const limits = { timeoutMs: 30_000, maxRows: 10 };
