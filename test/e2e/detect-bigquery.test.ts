@@ -56,6 +56,8 @@ describe.skipIf(!existsSync(CAPTURE) || emulator.skipReason !== null)(
           `  project: ${bigquery.project}`,
           `  dataset: ${bigquery.dataset}`,
           `  endpoint: ${bigquery.endpoint}`,
+          // Flows go in through the Storage Write API (the default write method) on the emulator's gRPC port.
+          `  storage_endpoint: ${bigquery.storageEndpoint}`,
           'detect:',
           '  dns_resolvers: [141.142.2.2]',
           'intel:',
