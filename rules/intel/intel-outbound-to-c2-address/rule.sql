@@ -40,37 +40,30 @@ wide_networks AS (
   SELECT * FROM address_periods
   WHERE range_start < range_end AND (bucket_size IS NULL OR range_end // bucket_size - range_start // bucket_size >= 65536)
 ),
+-- The remote side of both kinds of flow, so each indicator table is joined (and hashed) once.
+remote_sides AS NOT MATERIALIZED (
+  SELECT flow_id, first_seen_at, last_seen_at, bytes, src_addr AS device_addr, src_mac AS device_mac,
+         dst_addr AS remote_addr, dst_port AS remote_port, dst_addr_num AS remote_num
+  FROM outbound
+  UNION ALL
+  SELECT flow_id, first_seen_at, last_seen_at, bytes, dst_addr, dst_mac, src_addr, src_port, src_addr_num
+  FROM inbound
+),
 hits AS (
-  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.src_addr AS device_addr, f.src_mac AS device_mac,
-         f.dst_addr AS remote_addr, f.dst_port AS remote_port, p.indicator_id, p.source, p.threat,
-         p.malware_family, p.active_from, p.active_until
-  FROM outbound f JOIN exact p ON f.dst_addr_num = p.range_start
+  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.device_addr, f.device_mac, f.remote_addr,
+         f.remote_port, p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
+  FROM remote_sides f JOIN exact p ON f.remote_num = p.range_start
   UNION ALL
-  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.dst_addr, f.dst_mac, f.src_addr, f.src_port,
-         p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
-  FROM inbound f JOIN exact p ON f.src_addr_num = p.range_start
+  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.device_addr, f.device_mac, f.remote_addr,
+         f.remote_port, p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
+  FROM remote_sides f JOIN network_buckets p
+    ON CASE WHEN f.remote_num <= 281474976710655 THEN CAST(f.remote_num AS BIGINT) >> 16
+            ELSE CAST(f.remote_num // 1208925819614629174706176 AS BIGINT) END = p.bucket
+  WHERE f.remote_num BETWEEN p.range_start AND p.range_end
   UNION ALL
-  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.src_addr, f.src_mac, f.dst_addr, f.dst_port,
-         p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
-  FROM outbound f JOIN network_buckets p
-    ON CASE WHEN f.dst_addr_num <= 281474976710655 THEN CAST(f.dst_addr_num AS BIGINT) >> 16
-            ELSE CAST(f.dst_addr_num // 1208925819614629174706176 AS BIGINT) END = p.bucket
-  WHERE f.dst_addr_num BETWEEN p.range_start AND p.range_end
-  UNION ALL
-  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.dst_addr, f.dst_mac, f.src_addr, f.src_port,
-         p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
-  FROM inbound f JOIN network_buckets p
-    ON CASE WHEN f.src_addr_num <= 281474976710655 THEN CAST(f.src_addr_num AS BIGINT) >> 16
-            ELSE CAST(f.src_addr_num // 1208925819614629174706176 AS BIGINT) END = p.bucket
-  WHERE f.src_addr_num BETWEEN p.range_start AND p.range_end
-  UNION ALL
-  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.src_addr, f.src_mac, f.dst_addr, f.dst_port,
-         p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
-  FROM outbound f JOIN wide_networks p ON f.dst_addr_num BETWEEN p.range_start AND p.range_end
-  UNION ALL
-  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.dst_addr, f.dst_mac, f.src_addr, f.src_port,
-         p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
-  FROM inbound f JOIN wide_networks p ON f.src_addr_num BETWEEN p.range_start AND p.range_end
+  SELECT f.flow_id, f.first_seen_at, f.last_seen_at, f.bytes, f.device_addr, f.device_mac, f.remote_addr,
+         f.remote_port, p.indicator_id, p.source, p.threat, p.malware_family, p.active_from, p.active_until
+  FROM remote_sides f JOIN wide_networks p ON f.remote_num BETWEEN p.range_start AND p.range_end
 ),
 -- An indicator counts only while it was valid at the time of the traffic.
 valid_hits AS (
