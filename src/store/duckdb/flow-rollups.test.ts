@@ -323,6 +323,36 @@ describe('the top remote hosts when most hosts are seen once', () => {
     }
   }
 
+  it("ranks a device's peers once each when its rows match its MAC, its address or both", async () => {
+    // The device with MACS[1] has 192.168.1.11; the flows of 192.168.1.14 (no MAC) move to that address.
+    const flows = manyHosts(2_000, 5, 'm').map((f) =>
+      localOf(f).addr !== '192.168.1.14'
+        ? f
+        : f.direction === 'inbound'
+          ? { ...f, dstAddr: '192.168.1.11' }
+          : { ...f, srcAddr: '192.168.1.11' },
+    );
+    await store.observeDevices([
+      {
+        mac: MACS[1]!,
+        addr: '192.168.1.11',
+        seenAt: TEST_EPOCH,
+        hostname: null,
+        vendorClass: null,
+        service: null,
+        sensor: 's',
+      },
+    ]);
+    await store.writeFlows(flows);
+    await store.checkpoint();
+    for (const since of [0, TEST_EPOCH + 20 * HOUR_US + 123]) {
+      // Every row of 192.168.1.11 is the device's, with its MAC or with none.
+      const expected = expectedPeers(flows, '192.168.1.11', since, 8);
+      expect(expected.length).toBe(8);
+      expect(await store.devicePeers(MACS[1]!, { since, limit: 8 })).toEqual(expected);
+    }
+  });
+
   const count = async (sql: string): Promise<number> => Number((await store.query(sql)).rows[0]!['n']);
 
   it('ranks from the day rollups exactly, and again after late flows and after pruning', async () => {
