@@ -7,15 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   ALERT_SEVERITIES,
-  isAlertSeverity,
-  isAlertStatus,
   type Alert,
   type AlertWrite,
   type EpochMicros,
   type RuleState,
   type RuleStateUpdate,
 } from '../../records/index.js';
-import { merge, overlaps, provenanceFromJson, provenanceToJson } from '../duckdb/alerts.js';
+import { alertFromColumns, merge, overlaps, provenanceToJson, type RowValues } from '../alert-rows.js';
 import type { AlertFilter, AlertWriteResult, DeviceRef, ResolvedDevice } from '../store.js';
 import { bq, type BqParamValue, type BqValue } from './bigquery-values.js';
 import type { BigQueryConnection } from './connection.js';
@@ -261,30 +259,16 @@ export async function readAlerts(connection: BigQueryConnection, filter: AlertFi
   return result.rows.map(alertFromRow);
 }
 
+/** BigQuery's result values: strings, numbers as strings, arrays. */
+export const BIGQUERY_VALUES: RowValues<BqValue> = {
+  text: str,
+  textOrNull: text,
+  number: (value) => Number(value),
+  textList,
+};
+
 export function alertFromRow(row: Record<string, BqValue>): Alert {
-  const severity = str(row['severity']);
-  const status = str(row['status']);
-  return {
-    id: str(row['id']),
-    ruleId: str(row['rule_id']),
-    ruleVersion: str(row['rule_version']),
-    severity: isAlertSeverity(severity) ? severity : 'info',
-    title: str(row['title']),
-    dedupKey: str(row['dedup_key']),
-    firstSeenAt: Number(row['first_seen_at']),
-    lastSeenAt: Number(row['last_seen_at']),
-    count: Number(row['count']),
-    status: isAlertStatus(status) ? status : 'open',
-    createdAt: Number(row['created_at']),
-    updatedAt: Number(row['updated_at']),
-    deviceMac: text(row['device_mac']),
-    deviceName: text(row['device_name']),
-    remoteAddr: text(row['remote_addr']),
-    indicatorIds: textList(row['indicator_ids']),
-    indicatorSources: textList(row['indicator_sources']),
-    evidence: JSON.parse(str(row['evidence'])) as Record<string, unknown>[],
-    provenance: (JSON.parse(str(row['provenance'])) as Record<string, unknown>[]).map(provenanceFromJson),
-  };
+  return alertFromColumns(row, BIGQUERY_VALUES);
 }
 
 /** Names the device behind each reference (Store.resolveDevices), as DuckDB does. */

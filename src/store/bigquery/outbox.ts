@@ -2,7 +2,7 @@
  * The alert outbox on BigQuery: routing decisions, deliveries and status changes, with DuckDB's
  * semantics (duckdb/outbox.ts). Writes that belong together run as one multi-statement transaction.
  */
-import { isAlertSeverity, isAlertStatus, type Alert, type EpochMicros } from '../../records/index.js';
+import { isAlertStatus, type Alert, type EpochMicros } from '../../records/index.js';
 import type {
   AlertRouting,
   AlertStatusChange,
@@ -13,7 +13,18 @@ import type {
   DeliveryKind,
   DeliveryState,
 } from '../store.js';
-import { ALERT_COLUMNS, alertFromRow, limitOf, num, Script, str, text, textList } from './alerts.js';
+import { routingFromColumns } from '../alert-rows.js';
+import {
+  ALERT_COLUMNS,
+  alertFromRow,
+  BIGQUERY_VALUES,
+  limitOf,
+  num,
+  Script,
+  str,
+  text,
+  textList,
+} from './alerts.js';
 import { bq, type BqParamValue } from './bigquery-values.js';
 import type { BigQueryConnection } from './connection.js';
 
@@ -178,20 +189,7 @@ export async function readRoutings(
     { ids: bq.array('STRING', alertIds) },
     { what: 'the read of routing decisions' },
   );
-  return result.rows.map((row) => {
-    const severity = str(row['severity']);
-    return {
-      alertId: str(row['alert_id']),
-      routedAt: Number(row['routed_at']),
-      routes: textList(row['routes']),
-      severity: isAlertSeverity(severity) ? severity : 'info',
-      notified: textList(row['notified']),
-      digested: textList(row['digested']),
-      suppressed: row['suppressed'] === true,
-      blocked: row['blocked'] === true,
-      throttleKey: text(row['throttle_key']),
-    };
-  });
+  return result.rows.map((row) => routingFromColumns(row, BIGQUERY_VALUES));
 }
 
 export async function readNotifiedThrottleKeys(

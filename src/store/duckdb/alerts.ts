@@ -10,18 +10,10 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from './duckdb-api.js';
-import {
-  ALERT_SEVERITIES,
-  isAlertSeverity,
-  isAlertStatus,
-  type Alert,
-  type AlertWrite,
-  type EpochMicros,
-  type RunProvenance,
-} from '../../records/index.js';
+import { ALERT_SEVERITIES, type Alert, type AlertWrite, type EpochMicros } from '../../records/index.js';
+import { alertFromColumns, merge, overlaps, provenanceToJson, type RowValues } from '../alert-rows.js';
 import type { AlertFilter, AlertWriteResult, DeviceRef, ResolvedDevice } from '../store.js';
 import { timestampTz, toNumber, toStringOrNull, toText } from './duckdb-values.js';
-import { isoFromMicros } from './json-value.js';
 import { limitOf, SqlConditions } from './sql-conditions.js';
 
 const DEFAULT_LIMIT = 100;
@@ -75,45 +67,6 @@ export async function writeAlerts(
   const created = inserts.length;
   const updated = updates.length;
   return { created, updated };
-}
-
-/** A write repeats an alert when their seen times lie within the write's suppression period. */
-export function overlaps(alert: AlertWrite, write: AlertWrite): boolean {
-  const slack = write.suppressForUs;
-  return alert.lastSeenAt + slack >= write.firstSeenAt && write.lastSeenAt + slack >= alert.firstSeenAt;
-}
-
-/** An alert with a repeat merged in (Store.commitRuleRun); the BigQuery store merges the same way. */
-export function merge(into: AlertWrite, write: AlertWrite): AlertWrite {
-  const max = write.maxEvidenceRows;
-  const provenance = [...into.provenance];
-  for (const run of write.provenance) {
-    if (provenance.length >= max) break;
-    if (!provenance.some((seen) => sameRun(seen, run))) provenance.push(run);
-  }
-  return {
-    ...into,
-    firstSeenAt: Math.min(into.firstSeenAt, write.firstSeenAt),
-    lastSeenAt: Math.max(into.lastSeenAt, write.lastSeenAt),
-    count: into.count + write.count,
-    deviceMac: into.deviceMac ?? write.deviceMac,
-    deviceName: into.deviceName ?? write.deviceName,
-    remoteAddr: into.remoteAddr ?? write.remoteAddr,
-    indicatorIds: union(into.indicatorIds, write.indicatorIds),
-    indicatorSources: union(into.indicatorSources, write.indicatorSources),
-    evidence: [...into.evidence, ...write.evidence].slice(0, max),
-    provenance,
-    suppressForUs: write.suppressForUs,
-    maxEvidenceRows: max,
-  };
-}
-
-function sameRun(a: RunProvenance, b: RunProvenance): boolean {
-  return a.pass === b.pass && a.runAt === b.runAt && a.ruleVersion === b.ruleVersion;
-}
-
-function union(a: readonly string[], b: readonly string[]): string[] {
-  return [...new Set([...a, ...b])];
 }
 
 async function readCandidates(
@@ -229,6 +182,18 @@ async function updateAlerts(
   );
 }
 
+/** DuckDB's result values: VARCHAR as strings, BIGINT as bigints, lists as list values. */
+export const DUCKDB_VALUES: RowValues<unknown> = {
+  text: toText,
+  textOrNull: toStringOrNull,
+  number: toNumber,
+  textList,
+};
+
+export function alertFromRow(row: Record<string, unknown>): Alert {
+  return alertFromColumns(row, DUCKDB_VALUES);
+}
+
 export const ALERT_COLUMNS = `CAST(id AS VARCHAR) AS id, rule_id, rule_version, severity, title, dedup_key,
   epoch_us(first_seen_at) AS first_seen_at, epoch_us(last_seen_at) AS last_seen_at, count, status,
   epoch_us(created_at) AS created_at, epoch_us(updated_at) AS updated_at, device_mac, device_name,
@@ -254,71 +219,12 @@ export async function readAlerts(connection: DuckDBConnection, filter: AlertFilt
   return reader.getRowObjects().map(alertFromRow);
 }
 
-export function alertFromRow(row: Record<string, unknown>): Alert {
-  const severity = toText(row['severity']);
-  const status = toText(row['status']);
-  return {
-    id: toText(row['id']),
-    ruleId: toText(row['rule_id']),
-    ruleVersion: toText(row['rule_version']),
-    severity: isAlertSeverity(severity) ? severity : 'info',
-    title: toText(row['title']),
-    dedupKey: toText(row['dedup_key']),
-    firstSeenAt: toNumber(row['first_seen_at']),
-    lastSeenAt: toNumber(row['last_seen_at']),
-    count: toNumber(row['count']),
-    status: isAlertStatus(status) ? status : 'open',
-    createdAt: toNumber(row['created_at']),
-    updatedAt: toNumber(row['updated_at']),
-    deviceMac: toStringOrNull(row['device_mac']),
-    deviceName: toStringOrNull(row['device_name']),
-    remoteAddr: toStringOrNull(row['remote_addr']),
-    indicatorIds: textList(row['indicator_ids']),
-    indicatorSources: textList(row['indicator_sources']),
-    evidence: JSON.parse(toText(row['evidence'])) as Record<string, unknown>[],
-    provenance: (JSON.parse(toText(row['provenance'])) as Record<string, unknown>[]).map(provenanceFromJson),
-  };
-}
-
 export function textList(value: unknown): string[] {
   const items = (value as { items?: unknown[] } | null)?.items ?? [];
   return items.filter((item): item is string => typeof item === 'string');
 }
 
-export function provenanceToJson(run: RunProvenance): Record<string, unknown> {
-  return {
-    rule_id: run.ruleId,
-    rule_version: run.ruleVersion,
-    pass: run.pass,
-    window_start: isoFromMicros(BigInt(run.windowStart)),
-    window_end: isoFromMicros(BigInt(run.windowEnd)),
-    indicators_since: isoFromMicros(BigInt(run.indicatorsSince)),
-    indicators_until: isoFromMicros(BigInt(run.indicatorsUntil)),
-    run_at: isoFromMicros(BigInt(run.runAt)),
-  };
-}
-
-export function provenanceFromJson(json: Record<string, unknown>): RunProvenance {
-  return {
-    ruleId: String(json['rule_id']),
-    ruleVersion: String(json['rule_version']),
-    pass: json['pass'] === 'retro-hunt' ? 'retro-hunt' : 'window',
-    windowStart: microsFromIso(json['window_start']),
-    windowEnd: microsFromIso(json['window_end']),
-    indicatorsSince: microsFromIso(json['indicators_since']),
-    indicatorsUntil: microsFromIso(json['indicators_until']),
-    runAt: microsFromIso(json['run_at']),
-  };
-}
-
 /** Parses the ISO text isoFromMicros writes, keeping microseconds. */
-function microsFromIso(value: unknown): EpochMicros {
-  const text = String(value);
-  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(text);
-  if (match === null) return Date.parse(text) * 1000;
-  const fraction = (match[2] ?? '').padEnd(6, '0');
-  return Date.parse(`${match[1]}Z`) * 1000 + Number(fraction);
-}
 
 /**
  * Names the device behind each reference (Store.resolveDevices): a MAC by its name row; an address by

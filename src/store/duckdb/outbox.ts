@@ -11,7 +11,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from './duckdb-api.js';
-import { isAlertSeverity, isAlertStatus, type Alert, type EpochMicros } from '../../records/index.js';
+import { isAlertStatus, type Alert, type EpochMicros } from '../../records/index.js';
 import type {
   AlertRouting,
   AlertStatusChange,
@@ -22,7 +22,8 @@ import type {
   DeliveryKind,
   DeliveryState,
 } from '../store.js';
-import { ALERT_COLUMNS, alertFromRow, textList } from './alerts.js';
+import { routingFromColumns } from '../alert-rows.js';
+import { ALERT_COLUMNS, alertFromRow, DUCKDB_VALUES, textList } from './alerts.js';
 import { timestampTz, toNumber, toStringOrNull, toText } from './duckdb-values.js';
 import { limitOf, SqlConditions } from './sql-conditions.js';
 
@@ -171,20 +172,7 @@ export async function readRoutings(
     { ids: listValue([...alertIds]) },
     { ids: LIST(VARCHAR) },
   );
-  return reader.getRowObjects().map((row) => {
-    const severity = toText(row['severity']);
-    return {
-      alertId: toText(row['alert_id']),
-      routedAt: toNumber(row['routed_at']),
-      routes: textList(row['routes']),
-      severity: isAlertSeverity(severity) ? severity : 'info',
-      notified: textList(row['notified']),
-      digested: textList(row['digested']),
-      suppressed: row['suppressed'] === true,
-      blocked: row['blocked'] === true,
-      throttleKey: toStringOrNull(row['throttle_key']),
-    };
-  });
+  return reader.getRowObjects().map((row) => routingFromColumns(row, DUCKDB_VALUES));
 }
 
 export async function readNotifiedThrottleKeys(
