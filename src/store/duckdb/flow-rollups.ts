@@ -13,7 +13,9 @@
  * device's peers. A day's rows equal the sum of its hours' rows unless the day is on
  * flow_rollup_dirty_days: every change to an hour's rows puts its day there, and the day is rebuilt
  * from its hours once none of them is dirty. Readers use a day's rows only for a whole day of
- * rolled-up hours that is not on that list (`planRemoteDays`).
+ * rolled-up hours that is not on that list (`planRemoteDays`). Their remote_addr and name columns
+ * are stored uncompressed (migration 10): the readers compare every row's address, and DuckDB
+ * compared FSST-compressed ones only after decompressing them.
  */
 import type { DuckDBConnection } from './duckdb-api.js';
 import type { EpochMicros, FlowRecord } from '../../records/index.js';

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FLOW_LOG_COLUMNS } from '../../records/index.js';
@@ -132,5 +135,106 @@ describe('runMigrations', () => {
 
   it('numbers migrations 1, 2, 3 … without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+});
+
+describe('migration 10', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'yamori-migration-10-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** How DuckDB stored each VARCHAR column of `table` at its last checkpoint. */
+  const stringStorage = async (
+    connection: DuckDBConnection,
+    table: string,
+  ): Promise<Record<string, string[]>> => {
+    const reader = await connection.runAndReadAll(
+      `SELECT column_name, list(DISTINCT compression ORDER BY compression) FROM pragma_storage_info('${table}')
+       WHERE column_name IN ('remote_addr', 'name') AND segment_type = 'VARCHAR' GROUP BY 1 ORDER BY 1`,
+    );
+    return Object.fromEntries(
+      reader
+        .getRows()
+        .map(([column, methods]) => [String(column), (methods as { items: unknown[] }).items.map(String)]),
+    );
+  };
+
+  it('keeps the daily rollups row for row, ordered by day (and bytes), with addresses and names no longer FSST-compressed', async () => {
+    // A file, as DuckDB compresses nothing in memory; 5,000 remote addresses seen once each, as most are.
+    const instance = await DuckDBInstance.create(path.join(dir, 'm.duckdb'));
+    const connection = await instance.connect();
+    try {
+      const upTo9 = MIGRATIONS.filter((m) => m.version <= 9);
+      await runMigrations(connection, { path: 'm.duckdb', now, migrations: upTo9 });
+      await connection.run(`INSERT INTO flow_remote_day_rollups
+        SELECT make_timestamptz((i % 3) * 86400000000), '100.' || (i // 256 % 256) || '.' || (i % 256) || '.' || (i % 7),
+               1000 + hash(i) % 100000, 1 + i % 5, CASE WHEN i % 4 > 0 THEN 'host-' || i || '.example.net' END,
+               CASE WHEN i % 4 > 0 THEN make_timestamptz(i) END, ['192.168.1.' || (i % 9)]
+        FROM range(5000) t(i) ORDER BY 1, 3 DESC`);
+      await connection.run(`INSERT INTO flow_device_day_rollups
+        SELECT make_timestamptz((i % 3) * 86400000000), CASE WHEN i % 5 > 0 THEN 'f4:f5:d8:00:00:0' || (i % 9) END,
+               '192.168.1.' || (i % 9), '100.' || (i // 256 % 256) || '.' || (i % 256) || '.' || (i % 7),
+               1000 + hash(i) % 100000, 1 + i % 5, CASE WHEN i % 4 > 0 THEN 'host-' || i || '.example.net' END,
+               CASE WHEN i % 4 > 0 THEN make_timestamptz(i) END, make_timestamptz(i + 1),
+               [{'port': 443, 'flows': 1 + i % 5}]
+        FROM range(5000) t(i) ORDER BY 1, 2, 3`);
+      await connection.run('CHECKPOINT');
+      const rows = async (table: string): Promise<string> =>
+        JSON.stringify(
+          (await connection.runAndReadAll(`SELECT * FROM ${table} ORDER BY ALL`)).getRows(),
+          (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+        );
+      // Rows out of the order the readers rely on: by day, and by bytes, most first, within a day.
+      const misordered = async (table: string, within: string): Promise<number> =>
+        Number(
+          (
+            await connection.runAndReadAll(
+              `SELECT count(*) FROM (
+                 SELECT day_at, ${within} AS v, lag(day_at) OVER (ORDER BY rowid) AS pd, lag(${within}) OVER (ORDER BY rowid) AS pv
+                 FROM ${table}
+               ) WHERE pd > day_at OR (pd = day_at AND pv < v)`,
+            )
+          ).getRows()[0]?.[0],
+        );
+      const remoteBefore = await rows('flow_remote_day_rollups');
+      const deviceBefore = await rows('flow_device_day_rollups');
+      expect(await stringStorage(connection, 'flow_remote_day_rollups')).toEqual({
+        name: ['FSST'],
+        remote_addr: ['FSST'],
+      });
+
+      const result = await runMigrations(connection, { path: 'm.duckdb', now });
+      expect(result.fromVersion).toBe(9);
+      expect(result.applied).toContain(
+        'dashboard: daily rollups keep remote addresses and names uncompressed',
+      );
+      await connection.run('CHECKPOINT');
+      expect(await rows('flow_remote_day_rollups')).toBe(remoteBefore);
+      expect(await rows('flow_device_day_rollups')).toBe(deviceBefore);
+      expect(await misordered('flow_remote_day_rollups', 'bytes')).toBe(0);
+      expect(await misordered('flow_device_day_rollups', '0')).toBe(0);
+      for (const table of ['flow_remote_day_rollups', 'flow_device_day_rollups']) {
+        expect(await stringStorage(connection, table)).toEqual({
+          name: ['Uncompressed'],
+          remote_addr: ['Uncompressed'],
+        });
+      }
+      // Rows written later (flow-rollups.ts rebuilds days with INSERT … SELECT) are stored the same way.
+      await connection.run(`INSERT INTO flow_remote_day_rollups
+        SELECT make_timestamptz(5 * 86400000000), '101.0.' || (i // 256) || '.' || (i % 256), 10, 1, 'later-' || i || '.example.org', NULL, []
+        FROM range(5000) t(i)`);
+      await connection.run('CHECKPOINT');
+      expect(await stringStorage(connection, 'flow_remote_day_rollups')).toEqual({
+        name: ['Uncompressed'],
+        remote_addr: ['Uncompressed'],
+      });
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 });

@@ -94,18 +94,16 @@ async function rankHosts(
 const rangeKey = (plan: FlowRangePlan): string =>
   plan.until === null ? 'open' : String(plan.until - plan.since);
 
-/** Whole days in the runs; for an open run, the days with `table` rows. */
-async function countDays(
-  connection: DuckDBConnection,
-  table: 'flow_remote_day_rollups' | 'flow_device_day_rollups',
-  days: RemoteRangePlan['days'],
-  condition: (c: SqlConditions) => string,
-): Promise<number> {
-  if (!days.some(([, to]) => to === Number.MAX_SAFE_INTEGER))
-    return days.reduce((n, [from, to]) => n + (to - from) / ROLLUP_DAY_US, 0);
+/** Whole days in runs that all end. */
+const closedDays = (days: RemoteRangePlan['days']): number =>
+  days.reduce((n, [from, to]) => n + (to - from) / ROLLUP_DAY_US, 0);
+
+/** Whole days in the runs; for an open run, the days with flow_remote_day_rollups rows. */
+async function countDays(connection: DuckDBConnection, days: RemoteRangePlan['days']): Promise<number> {
+  if (!days.some(([, to]) => to === Number.MAX_SAFE_INTEGER)) return closedDays(days);
   const c = new SqlConditions();
   const reader = await connection.runAndReadAll(
-    `SELECT count(DISTINCT day_at) AS days FROM ${table} WHERE ${dayCondition(days, c)} AND ${condition(c)}`,
+    `SELECT count(DISTINCT day_at) AS days FROM flow_remote_day_rollups WHERE ${dayCondition(days, c)}`,
     c.values,
     c.types,
   );
@@ -120,7 +118,7 @@ export async function readTopRemotes(
   hints: TopRemoteHints = new Map(),
 ): Promise<TopRemote[]> {
   const { days, hours } = await planRemoteDays(connection, plan);
-  const dayCount = await countDays(connection, 'flow_remote_day_rollups', days, () => 'TRUE');
+  const dayCount = await countDays(connection, days);
   const c = new SqlConditions();
   const parts = `WITH rest AS MATERIALIZED (
        SELECT addr, sum(bytes)::BIGINT AS bytes FROM (
@@ -142,7 +140,9 @@ export async function readTopRemotes(
   );
   if (ranked.length === 0) return [];
 
-  // Names, flows and devices of the ranked hosts only.
+  // Names, flows and devices of the ranked hosts only. On the day rows, the addresses are a list
+  // joined on: DuckDB then filters the scan by address before it reads the other columns, which it
+  // does not for an IN list. (On the hour rows, the join made the scan of the range's hours slower.)
   const d = new SqlConditions();
   const addrs = ranked.map((row) => d.param(toText(row.addr))).join(', ');
   const details = await connection.runAndReadAll(
@@ -150,7 +150,7 @@ export async function readTopRemotes(
             sum(flows)::BIGINT AS flows, len(list_distinct(flatten(list(local_addrs))))::BIGINT AS devices
      FROM (
        SELECT remote_addr AS addr, name, name_seen_at, flows, local_addrs FROM flow_remote_day_rollups
-       WHERE ${dayCondition(days, d)} AND remote_addr IN (${addrs})
+       WHERE ${dayCondition(days, d)} AND remote_addr IN (SELECT unnest([${addrs}]))
        UNION ALL
        SELECT remote_addr, name, name_seen_at, flows, [local_addr] FROM flow_peer_rollups
        WHERE ${rollupCondition(hours, d)} AND ${REMOTE_SIDE} AND remote_addr IN (${addrs})
@@ -224,17 +224,19 @@ export async function readDevicePeerRanking(
   hints: TopRemoteHints = new Map(),
 ): Promise<DevicePeer[]> {
   const { days, hours } = await planRemoteDays(connection, plan);
+  // The device's home sides and, for an open run, its days with rows: one scan for both.
   const s = new SqlConditions();
-  const sides = await connection.runAndReadAll(
-    `SELECT count(DISTINCT (local_mac, local_addr)) AS sides FROM flow_device_day_rollups
+  const isOpen = days.some(([, to]) => to === Number.MAX_SAFE_INTEGER);
+  const counts = await connection.runAndReadAll(
+    `SELECT count(DISTINCT (local_mac, local_addr)) AS sides${isOpen ? ', count(DISTINCT day_at) AS days' : ''}
+     FROM flow_device_day_rollups
      WHERE ${dayCondition(days, s)} AND ${deviceCondition(device, s, 'local_mac', 'local_addr')}`,
     s.values,
     s.types,
   );
-  const dayCount = await countDays(connection, 'flow_device_day_rollups', days, (c) =>
-    deviceCondition(device, c, 'local_mac', 'local_addr'),
-  );
-  const buckets = dayCount * toNumber(sides.getRowObjects()[0]?.sides ?? 0) + 1;
+  const count = counts.getRowObjects()[0];
+  const dayCount = isOpen ? toNumber(count?.days ?? 0) : closedDays(days);
+  const buckets = dayCount * toNumber(count?.sides ?? 0) + 1;
   const c = new SqlConditions();
   const parts = `WITH rest AS MATERIALIZED (
        SELECT addr, sum(bytes)::BIGINT AS bytes, sum(flows)::BIGINT AS flows,
