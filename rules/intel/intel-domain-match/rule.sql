@@ -1,8 +1,11 @@
 -- Names are stored lowercase (capture, Zeek and Suricata imports normalise them), so a listed name
 -- joins the flow and DNS columns themselves, and a handful of new indicators (retro-hunt) filters those
--- scans. Only feeds that list whole domains need the parent domains of each name: those distinct names
--- are expanded (a.b.example.com, b.example.com, example.com, com) and joined back, and that branch reads
--- nothing when no such feed has new indicators.
+-- scans: the names come from listed_names, a plain scan that is inlined where it is used, so DuckDB
+-- pushes a Bloom filter of them into the flow and DNS scans (from a shared, materialised CTE it pushes
+-- only their range, and the history scan returns every named flow). Only feeds that list whole domains
+-- need the parent domains of each name: those distinct names are expanded (a.b.example.com,
+-- b.example.com, example.com, com) and joined back, and that branch reads nothing when no such feed has
+-- new indicators.
 WITH window_flows AS NOT MATERIALIZED (
   SELECT src_addr, src_mac, dst_addr, server_name, tls_version, ja3, ja4, first_seen_at, last_seen_at
   FROM flows
@@ -13,6 +16,10 @@ window_dns AS NOT MATERIALIZED (
   SELECT client_addr, query_name, answer_type, answer, seen_at
   FROM dns
   WHERE ingested_at >= $window_start AND ingested_at < $window_end
+),
+listed_names AS NOT MATERIALIZED (
+  SELECT value FROM indicator_match_periods
+  WHERE type = 'domain' AND listed_at >= $indicators_since AND listed_at < $indicators_until
 ),
 -- A feed's domains cover their subdomains only where the feed says so (settings
 -- 'intel.domain_match.<feed>' = 'subdomains', from the feed's domain_match option); otherwise a
@@ -46,12 +53,12 @@ sightings AS (
   SELECT f.src_addr AS device_addr, f.src_mac AS device_mac, f.dst_addr AS remote_addr, f.server_name AS name,
          CASE WHEN f.tls_version IS NOT NULL OR f.ja3 IS NOT NULL OR f.ja4 IS NOT NULL THEN 'tls' ELSE 'http' END AS seen_in,
          f.first_seen_at, f.last_seen_at, p.*
-  FROM (FROM window_flows WHERE server_name IN (SELECT value FROM domain_periods)) f
+  FROM (FROM window_flows WHERE server_name IN (SELECT value FROM listed_names)) f
   JOIN domain_periods p ON f.server_name = p.value
   UNION ALL
   SELECT d.client_addr, NULL, CASE WHEN d.answer_type IN ('A', 'AAAA') THEN d.answer END, d.query_name, 'dns',
          d.seen_at, d.seen_at, p.*
-  FROM (FROM window_dns WHERE query_name IN (SELECT value FROM domain_periods)) d
+  FROM (FROM window_dns WHERE query_name IN (SELECT value FROM listed_names)) d
   JOIN domain_periods p ON d.query_name = p.value
   UNION ALL
   SELECT f.src_addr, f.src_mac, f.dst_addr, f.server_name,

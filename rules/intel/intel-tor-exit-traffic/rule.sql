@@ -22,7 +22,15 @@ sides AS (
   UNION ALL
   SELECT f.flow_id, 'inbound', f.dst_addr, f.dst_mac, f.src_addr, f.dst_port, f.protocol, f.dst_bytes, f.src_bytes,
          f.first_seen_at, f.last_seen_at, p.*
-  FROM (FROM window_flows WHERE direction = 'inbound' AND status IN ('established', 'closed')) f
+  -- The status test is written as ranges so that DuckDB applies it inside the flow scan. An IN list is
+  -- only a hint there, checked by a filter above the scan that gathers 2,048 flows before the join sees
+  -- one; with no new exits (a retro-hunt pass started by other indicators) that read about 2 million
+  -- flows to find nothing, where the join now stops the scan at its first matching vector.
+  FROM (
+    FROM window_flows
+    WHERE direction = 'inbound'
+      AND ((status >= 'closed' AND status <= 'closed') OR (status >= 'established' AND status <= 'established'))
+  ) f
   JOIN exit_periods p ON f.src_addr_num = p.range_start
 ),
 -- An exit counts only while it was listed at the time of the traffic.
