@@ -44,4 +44,31 @@ describe('FlowSlots', () => {
         .every((v) => v === 0),
     ).toBe(true);
   });
+
+  it('lets an emptied page go only when asked, and makes it again, zeroed, when one of its ids is reused', () => {
+    const slots = new FlowSlots();
+    const ids = Array.from({ length: PAGE_SIZE + 2 }, () => slots.allocate());
+    const last = ids.at(-1)!;
+    slots.page(last).i32[i32Base(last) + I_PORTS] = 99;
+    // A live id keeps its page.
+    slots.release(ids[0]!);
+    expect(slots.dropIfEmpty(ids[0]!)).toBe(false);
+    expect(slots.pages[0]).not.toBeNull();
+    slots.release(PAGE_SIZE);
+    slots.release(last);
+    expect(slots.pages[1]).not.toBeNull();
+    expect(slots.dropIfEmpty(last)).toBe(true);
+    expect(slots.pages[1]).toBeNull();
+    expect(slots.dropIfEmpty(last)).toBe(false);
+    // Page 0 still has live ids and is untouched.
+    expect(slots.page(ids[1]!).i32[i32Base(ids[1]!) + I_PORTS]).toBe(0);
+    // Ids of the dropped page come back off the free list on a fresh page.
+    expect(slots.allocate()).toBe(last);
+    expect(slots.pages[1]).not.toBeNull();
+    expect(slots.page(last).i32[i32Base(last) + I_PORTS]).toBe(0);
+    expect(slots.serial(last)).not.toBe(0);
+    expect(slots.allocate()).toBe(PAGE_SIZE);
+    expect(slots.allocate()).toBe(ids[0]);
+    expect(slots.allocate()).toBe(PAGE_SIZE + 2);
+  });
 });

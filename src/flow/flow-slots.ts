@@ -4,6 +4,8 @@
  * is 128 bytes (two cache lines) in a page of `PAGE_SIZE` records, read through a Float64Array and an
  * Int32Array over the same memory. Pages are added as flows arrive and never copied, so growing to a
  * million flows never holds two copies of the table at once. Ids of removed flows are reused first.
+ * While a table is emptied at shutdown, a page whose flows have all gone is let go (`dropIfEmpty`), so
+ * that the table's memory shrinks as its records are written rather than staying at its peak.
  *
  * Record layout (indices into the page's arrays, relative to the record's base):
  * - doubles 0–7: first/last seen (µs), src/dst bytes, src/dst packets, src/dst payload bytes;
@@ -47,7 +49,10 @@ export interface FlowPage {
 }
 
 export class FlowSlots {
-  readonly pages: FlowPage[] = [];
+  /** By page number; null for a page let go by `dropIfEmpty` (made again when one of its ids is reused). */
+  readonly pages: (FlowPage | null)[] = [];
+  /** Per page: how many of its ids are live. */
+  private live: Int32Array = new Int32Array(16);
   /** Ids ever handed out; every id below is either live or on the free list. */
   private highWater = 0;
   private free: Int32Array = new Int32Array(256);
@@ -66,14 +71,19 @@ export class FlowSlots {
     let id: number;
     if (this.freeCount > 0) {
       id = this.free[--this.freeCount]!;
-      const page = this.pages[id >>> PAGE_BITS]!;
-      const slot = id & PAGE_MASK;
-      page.f64.fill(0, slot << 4, (slot + 1) << 4);
-      page.macs.fill(0, slot * MAC_BYTES, (slot + 1) * MAC_BYTES);
+      const page = this.pages[id >>> PAGE_BITS];
+      if (page === null || page === undefined) {
+        this.pages[id >>> PAGE_BITS] = newPage();
+      } else {
+        const slot = id & PAGE_MASK;
+        page.f64.fill(0, slot << 4, (slot + 1) << 4);
+        page.macs.fill(0, slot * MAC_BYTES, (slot + 1) * MAC_BYTES);
+      }
     } else {
       id = this.highWater++;
       if (id >= this.capacity) this.addPage();
     }
+    this.live[id >>> PAGE_BITS]!++;
     this.serials[id] = this.nextSerial;
     // Serials wrap; 0 stays reserved for "free".
     this.nextSerial = this.nextSerial === 0x7fffffff ? 1 : this.nextSerial + 1;
@@ -88,6 +98,19 @@ export class FlowSlots {
     }
     this.free[this.freeCount++] = id;
     this.serials[id] = 0;
+    this.live[id >>> PAGE_BITS]!--;
+  }
+
+  /**
+   * Lets the page of `id` (a released id) go when none of its ids is live, so that its memory can be
+   * reclaimed; for a table being emptied. True when it did. (Not done on every release: a page that a
+   * single flow keeps coming and going on would be made and dropped each time.)
+   */
+  dropIfEmpty(id: number): boolean {
+    const number = id >>> PAGE_BITS;
+    if (this.live[number] !== 0 || this.pages[number] === null) return false;
+    this.pages[number] = null;
+    return true;
   }
 
   /** The serial of the flow that holds `id` now; 0 when the id is free. */
@@ -95,17 +118,18 @@ export class FlowSlots {
     return this.serials[id]!;
   }
 
+  /** The page of a live id (a dropped page holds none). */
   page(id: number): FlowPage {
     return this.pages[id >>> PAGE_BITS]!;
   }
 
   private addPage(): void {
-    const buffer = new ArrayBuffer(PAGE_SIZE * RECORD_BYTES);
-    this.pages.push({
-      f64: new Float64Array(buffer),
-      i32: new Int32Array(buffer),
-      macs: new Uint8Array(PAGE_SIZE * MAC_BYTES),
-    });
+    this.pages.push(newPage());
+    if (this.live.length < this.pages.length) {
+      const grown = new Int32Array(this.live.length * 2);
+      grown.set(this.live);
+      this.live = grown;
+    }
     if (this.serials.length < this.capacity) {
       // A quarter more at a time: at a million flows, doubling could leave megabytes unused.
       const grown = new Int32Array(Math.max(this.capacity, Math.ceil(this.serials.length * 1.25)));
@@ -113,6 +137,15 @@ export class FlowSlots {
       this.serials = grown;
     }
   }
+}
+
+function newPage(): FlowPage {
+  const buffer = new ArrayBuffer(PAGE_SIZE * RECORD_BYTES);
+  return {
+    f64: new Float64Array(buffer),
+    i32: new Int32Array(buffer),
+    macs: new Uint8Array(PAGE_SIZE * MAC_BYTES),
+  };
 }
 
 /** Index of a record's first double in its page's `f64`. */

@@ -309,6 +309,42 @@ describe('createFlowTable: timeouts and memory bounds', () => {
     expect(table.stats().liveFlows).toBe(0);
   });
 
+  it('lets emptied pages go during a shutdown flush and still accounts flows that reuse their ids', () => {
+    const { table, flows } = recordingTable({ maxFlows: 100_000 });
+    const endpoint = (i: number): Endpoint => ({
+      addr: `10.1.${i >> 8}.${i & 0xff}`,
+      port: 40000 + (i % 1000),
+    });
+    // Three pages' worth of flows (8192 a page), then most of them written out.
+    const first = 3 * 8192;
+    for (let i = 0; i < first; i++) table.add(T0 + i, udp(endpoint(i), peer), null);
+    expect(table.flush('shutdown', 2 * 8192 + 10)).toBe(false);
+    expect(flows).toHaveLength(2 * 8192 + 10);
+    // New flows take the freed ids (of pages that were let go) and count like any other.
+    for (let i = 0; i < 9000; i++) {
+      const from = endpoint(first + i);
+      table.add(T0 + S, udp(from, peer, new Uint8Array(7)), null);
+      table.add(T0 + 2 * S, udp(peer, from, new Uint8Array(9)), null);
+    }
+    expect(table.flush('shutdown')).toBe(true);
+    expect(flows).toHaveLength(first + 9000);
+    expect(new Set(flows.map((f) => `${f.srcAddr}:${f.srcPort}`)).size).toBe(first + 9000);
+    const reused = flows.slice(first);
+    expect(
+      reused.every(
+        (f, i) =>
+          f.srcAddr === endpoint(first + i).addr &&
+          f.srcPackets === 1 &&
+          f.dstPackets === 1 &&
+          f.srcPayloadBytes === 7 &&
+          f.dstPayloadBytes === 9 &&
+          f.firstSeenAt === T0 + S &&
+          f.lastSeenAt === T0 + 2 * S,
+      ),
+    ).toBe(true);
+    expect(table.stats().liveFlows).toBe(0);
+  });
+
   it('emits nothing until advance() passes the idle timeout', () => {
     const { table, flows } = recordingTable({ udpIdleTimeoutS: 60 });
     table.add(T0, udp(client, peer), null);

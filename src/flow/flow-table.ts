@@ -336,7 +336,10 @@ class FlowTableCore implements FlowTable {
     for (let list = 0; list < lists.count; list++) {
       while (lists.head(list) !== -1) {
         if (left-- <= 0) return false;
-        this.removeFlow(lists.head(list), reason);
+        const id = lists.head(list);
+        this.removeFlow(id, reason);
+        // The table is being emptied: its memory goes as its records are written, a page at a time.
+        this.slots.dropIfEmpty(id);
       }
     }
     this.fragments.clear();
