@@ -208,6 +208,43 @@ describe('indicator_match_periods and indicator_allowlist tables', () => {
     expect(await end()).toBe(iso(TEST_EPOCH + HOUR));
   });
 
+  it('hold what the views held after a first load of every kind of indicator, with an allow-list and a grace period', async () => {
+    await store.setAllowlist([
+      { type: 'cidr', value: '203.0.113.0/24', reason: 'documentation range', source: 'user' },
+      { type: 'domain', value: 'example.net', reason: 'our CDN', source: 'builtin' },
+    ]);
+    await store.setIndicatorGracePeriod(2);
+    await snapshot('mixed', [
+      address('203.0.113.9'),
+      address('198.51.100.7', { validFrom: now - HOUR, validUntil: now + HOUR }),
+      address('198.51.100.8', { validUntil: now - HOUR }),
+      address('198.51.100.9', { validFrom: now + HOUR }),
+      address('198.51.100.10', { revoked: true }),
+      buildIndicatorDraft({ type: 'cidr', value: '192.0.2.0/28', port: null }),
+      domain('cdn.example.net'),
+      domain('bad.example'),
+      url('http://files.example.net/x.exe'),
+      url('https://Bad.Example./login'),
+      url('http://[2001:db8::1]:8080/a'),
+      url('not a url'),
+      buildIndicatorDraft({ type: 'url', value: 'http://revoked.example/', port: null, revoked: true }),
+    ]);
+    await expectInStep();
+    expect(await urlHosts()).toEqual([
+      { value: 'http://[2001:db8::1]:8080/a', url_host: '[2001:db8::1]' },
+      { value: 'http://files.example.net/x.exe', url_host: null },
+      { value: 'https://Bad.Example./login', url_host: 'bad.example' },
+      { value: 'not a url', url_host: null },
+    ]);
+    expect(await periodsOf('198.51.100.10')).toEqual([]);
+    expect(await periodsOf('198.51.100.8')).toEqual([
+      { source: 'mixed', listed_at: iso(now), active_from: null, active_until: iso(now - HOUR) },
+    ]);
+    expect(await periodsOf('198.51.100.9')).toEqual([
+      { source: 'mixed', listed_at: iso(now), active_from: iso(now + HOUR), active_until: null },
+    ]);
+  });
+
   it('is read by the next rule query right after the allow-list changes', async () => {
     await snapshot('feodo', [address('203.0.113.9')]);
     const sql = `SELECT value FROM indicator_match_periods

@@ -1,4 +1,4 @@
-import { VARCHAR, type DuckDBConnection } from './duckdb-api.js';
+import { TIMESTAMPTZ, VARCHAR, type DuckDBConnection, type DuckDBTimestampTZValue } from './duckdb-api.js';
 
 /*
  * `indicator_allowlist` and `indicator_match_periods` are tables (migration 6) holding what the views
@@ -70,31 +70,60 @@ function allowlistOf(relation: string): string {
  * The listing periods of each indicator of `relation` that no allow-list entry covers, in listing
  * order (retro-hunt filters on listed_at, so DuckDB's zonemaps skip the older row groups) unless
  * `ordered` is false (every period starts at the same instant, and sorting would hold them all).
+ * `listings` is where the periods come from: `indicator_listings`, or, for a feed's first load, the one
+ * period OPEN_FIRST_LISTINGS opens for each of its indicators not revoked (from `$at`, still open),
+ * written out here so that no join of a million listings to a million indicators is needed.
+ *
+ * URL indicators and the others are two branches: only a URL has a host (urlHostOf is null for the
+ * rest, and so is url_host), and the allow-list check of the host is a correlated subquery, which
+ * DuckDB runs by first holding every row of its input in memory (about 300 MB for a million Feodo
+ * rows), so only the URL rows go through it.
  */
-function matchPeriodsOf(relation: string, ordered = true): string {
-  return `SELECT indicator_id, source, type, value, port, range_start, range_end, threat, malware_family,
+function matchPeriodsOf(
+  relation: string,
+  { ordered = true, listings = 'stored' }: { ordered?: boolean; listings?: 'stored' | 'firstLoad' } = {},
+): string {
+  const branch = (types: string, urlHost: string): string => {
+    const rows = `(SELECT * FROM ${relation} WHERE ${types})`;
+    const periods =
+      listings === 'stored'
+        ? `FROM indicator_listings l
+      JOIN (
+        SELECT *, ${urlHostOf('type', 'value')} AS host
+        FROM ${rows} ANTI JOIN indicator_allowlist x ON x.indicator_id = id
+      ) i
+        ON i.id = l.indicator_id`
+        : `FROM (
+        SELECT *, ${urlHostOf('type', 'value')} AS host
+        FROM (SELECT * FROM ${rows} WHERE NOT revoked) ANTI JOIN indicator_allowlist x ON x.indicator_id = id
+      ) i`;
+    const [from, until] =
+      listings === 'stored'
+        ? ['l.listed_from', 'l.listed_until']
+        : ['CAST($at AS TIMESTAMPTZ)', 'CAST(NULL AS TIMESTAMPTZ)'];
+    return `SELECT indicator_id, source, type, value, port, range_start, range_end, threat, malware_family,
          confidence, reference, listed_at, active_from, active_until, url_host
     FROM (
       SELECT i.id AS indicator_id, i.source, i.type, i.value, i.port, i.range_start, i.range_end,
              i.threat, i.malware_family, i.confidence, i.reference,
-             l.listed_from AS listed_at,
-             CASE WHEN l.listed_from <= i.first_listed_at THEN i.valid_from
-                  ELSE greatest(l.listed_from, i.valid_from) END AS active_from,
-             least(l.listed_until + g.grace, i.valid_until) AS active_until,
-             ${matchableUrlHost('i.host')} AS url_host
-      FROM indicator_listings l
-      JOIN (
-        SELECT *, ${urlHostOf('type', 'value')} AS host
-        FROM ${relation} ANTI JOIN indicator_allowlist x ON x.indicator_id = id
-      ) i
-        ON i.id = l.indicator_id
+             ${from} AS listed_at,
+             CASE WHEN ${from} <= i.first_listed_at THEN i.valid_from
+                  ELSE greatest(${from}, i.valid_from) END AS active_from,
+             least(${until} + g.grace, i.valid_until) AS active_until,
+             ${urlHost} AS url_host
+      ${periods}
       CROSS JOIN (
         SELECT to_microseconds(CAST(round(coalesce(max(TRY_CAST(value AS DOUBLE)), 0) * 3600000000) AS BIGINT)) AS grace
         FROM settings WHERE key = 'intel.grace_period_h'
       ) g
     )
-    WHERE active_until IS NULL OR active_from IS NULL OR active_from < active_until
-    ${ordered ? 'ORDER BY listed_at' : ''}`;
+    WHERE active_until IS NULL OR active_from IS NULL OR active_from < active_until`;
+  };
+  return `SELECT * FROM (
+    ${branch("type <> 'url'", 'CAST(NULL AS VARCHAR)')}
+    UNION ALL
+    ${branch("type = 'url'", matchableUrlHost('i.host'))}
+  ) ${ordered ? 'ORDER BY listed_at' : ''}`;
 }
 
 /** The touched indicators' rows, copied once: the queries below read them five times. */
@@ -109,19 +138,24 @@ export async function startTouched(connection: DuckDBConnection): Promise<void> 
 }
 
 /**
- * Writes both tables' rows for every indicator of `feed`, after a first load: its indicators are all
- * new, so neither table holds a row of theirs and both are one INSERT … SELECT straight from
- * `indicators`, with no copy of the touched rows, no deletes and no sort (every listing opened at the
- * load's instant). Runs inside the caller's transaction.
+ * Writes both tables' rows for every indicator of `feed`, after a first load at `at` whose listings
+ * are open: its indicators are all new, so neither table holds a row of theirs and both are one
+ * INSERT … SELECT straight from `indicators`, with no copy of the touched rows, no deletes, no sort
+ * (every listing opened at the load's instant) and no join to the listings (each indicator not
+ * revoked has the one period from `at`). Runs inside the caller's transaction.
  */
-export async function addFeedMatches(connection: DuckDBConnection, feed: string): Promise<void> {
+export async function addFeedMatches(
+  connection: DuckDBConnection,
+  feed: string,
+  at: DuckDBTimestampTZValue,
+): Promise<void> {
   const ofFeed = '(SELECT * FROM indicators WHERE source = $feed)';
-  for (const sql of [
-    `INSERT INTO indicator_allowlist ${allowlistOf(ofFeed)}`,
-    `INSERT INTO indicator_match_periods ${matchPeriodsOf(ofFeed, false)}`,
-  ]) {
-    await connection.run(sql, { feed }, { feed: VARCHAR });
-  }
+  await connection.run(`INSERT INTO indicator_allowlist ${allowlistOf(ofFeed)}`, { feed }, { feed: VARCHAR });
+  await connection.run(
+    `INSERT INTO indicator_match_periods ${matchPeriodsOf(ofFeed, { ordered: false, listings: 'firstLoad' })}`,
+    { feed, at },
+    { feed: VARCHAR, at: TIMESTAMPTZ },
+  );
 }
 
 /**

@@ -276,7 +276,7 @@ export async function applyIndicatorSnapshot(
   let result: FeedSnapshotResult;
   if (isFirstLoad) {
     await exec(OPEN_FIRST_LISTINGS);
-    await addFeedMatches(connection, feed);
+    await addFeedMatches(connection, feed, timestampTz(run.startedAt));
     result = { added: encoder.count, updated: 0, removed: 0, reactivated: 0, unchanged: 0 };
   } else {
     if (changedRows > 0) await exec(UPDATE_CHANGED);
