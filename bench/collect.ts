@@ -11,8 +11,10 @@
  *    net.core.rmem_max is raised to allow it for the run (and restored after). Loss is
  *    what the kernel dropped at the receiver's socket (the drops column of /proc/net/udp, read once
  *    its queue is empty); for Yamori it is also checked against the datagrams it decoded, which
- *    counts too what its socket-reader thread dropped when decoding fell 64 MiB behind. A run of a
- *    few seconds measures bursts (that queue absorbs them); a longer --seconds, the sustained rate.
+ *    counts too what its socket-reader thread dropped when storing fell 64 MiB of datagrams behind,
+ *    and the flows it decoded but gave up (`flowsLost`, its buffer of flows waiting for the store
+ *    full) make a rate lossy too. A run of a few seconds measures bursts (that queue absorbs them); a
+ *    longer --seconds, the sustained rate.
  * 4. softflowd straight to each receiver over UDP, as fast as it goes (it reads the file and sends
  *    the flows it expires; with -m it expires them all along).
  *
@@ -76,8 +78,13 @@ function receiveBufferOf(port: number): number {
   return Number(/\brb(\d+)/.exec(run.stdout)?.[1] ?? 0);
 }
 
-/** Datagrams the last Yamori run's reader thread dropped because decoding fell behind (part of its loss). */
+/** Datagrams the last Yamori run's reader thread dropped because storing fell behind (part of its loss). */
 let lastQueueDrops = 0;
+/**
+ * Flows the last Yamori run decoded but gave up because its buffer of flows waiting for the store was
+ * full (`flowsLost`): loss too, though every datagram was decoded.
+ */
+let lastFlowsLost = 0;
 
 /** The receive buffers each tool was granted (the last one started). */
 const granted = { yamori: 0, nfcapd: 0 };
@@ -156,8 +163,10 @@ async function startYamori(label: string): Promise<Receiver> {
       const stats = JSON.parse(out.trim().split('\n').pop() ?? 'null') as {
         datagrams: number;
         queueDrops?: number;
+        flowsLost?: number;
       } | null;
       lastQueueDrops = stats?.queueDrops ?? 0;
+      lastFlowsLost = stats?.flowsLost ?? 0;
       return stats?.datagrams ?? null;
     },
   };
@@ -283,9 +292,13 @@ const lossText = (o: Outcome): string =>
   o.sent === o.received
     ? '0'
     : `${formatRate(o.sent - o.received)} (${(((o.sent - o.received) / o.sent) * 100).toFixed(1)}%)`;
-/** Yamori's loss, with the part its own queue dropped (the rest the kernel dropped). */
-const yamoriLossText = (o: Outcome): string =>
-  lastQueueDrops > 0 ? `${lossText(o)}, ${formatRate(lastQueueDrops)} queue` : lossText(o);
+/** Yamori's loss, with the part its own queue dropped (the rest the kernel dropped) and the flows it gave up. */
+const yamoriLossText = (o: Outcome): string => {
+  const parts = [lossText(o)];
+  if (lastQueueDrops > 0) parts.push(`${formatRate(lastQueueDrops)} queue`);
+  if (lastFlowsLost > 0) parts.push(`${formatRate(lastFlowsLost)} flows`);
+  return parts.join(', ');
+};
 
 async function main(): Promise<void> {
   for (const [tool, args] of [
@@ -340,7 +353,7 @@ async function main(): Promise<void> {
       () => startNfcapd(`nfcapd-${rate}`),
       (port) => replay(socket, port, recorded.messages, rate),
     );
-    if (yamori.received === yamori.sent && yamori.kernelDrops === 0)
+    if (yamori.received === yamori.sent && yamori.kernelDrops === 0 && lastFlowsLost === 0)
       lossFree.yamori = Math.max(lossFree.yamori, yamori.sent / yamori.sendSeconds);
     if (nfcapd.kernelDrops === 0)
       lossFree.nfcapd = Math.max(lossFree.nfcapd, nfcapd.sent / nfcapd.sendSeconds);

@@ -449,6 +449,74 @@ describe('createCollectPipeline', () => {
     expect(pipeline.stats()).toMatchObject({ datagrams: 100, records: 3000, queueDrops: 900 });
   }, 60_000);
 
+  it('emits the records from its sockets that waited past the stitch window when tick() is called, and stores them', async () => {
+    let nowMs = EXPORT_S * 1000;
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 1000, flushIntervalMs: 10_000 } },
+      { store, log: silentLog, now: () => nowMs },
+    );
+    const [bound] = await pipeline.start();
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    await send(exporter, v5(oneSided(3)), bound!.port, '127.0.0.1');
+    const p = pipeline;
+    await until(
+      () => p.stats().records === 3,
+      () => JSON.stringify(p.stats()),
+    );
+    nowMs += 1000;
+    await pipeline.tick();
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 0, flowsBuffered: 0 });
+    expect(pipeline.stats().stitch.pending).toBe(3);
+    // The decoder thread's clock is this one plus the real time since start(): past the 15 s window
+    // by far, however long the test has run.
+    nowMs += 30_000;
+    // The decoder thread's flows are here and stored once tick() resolves: no polling.
+    await pipeline.tick();
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 3, flowsBuffered: 0 });
+    expect(pipeline.stats().stitch).toMatchObject({ pending: 0, oneSided: 3 });
+    expect((await storedFlows(store)).map((f) => [f.src_port, f.status])).toEqual([
+      [40_000, 'unanswered'],
+      [40_001, 'unanswered'],
+      [40_002, 'unanswered'],
+    ]);
+  });
+
+  it('counts a datagram as queued until its flows are stored, so a stalled store drops datagrams, not flows', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated: Store = Object.create(store) as Store;
+    gated.writeFlows = async (flows: FlowRecord[]) => {
+      await gate;
+      await store.writeFlows(flows);
+    };
+    const datagram = v5(oneSided(30));
+    pipeline = createCollectPipeline(
+      // One record held at a time: the other 29 of each datagram go on to be stored at once.
+      {
+        collect: collectConfig({ maxPendingFlows: 1 }),
+        flow: FLOW,
+        store: { maxBatchRows: 100, flushIntervalMs: 60_000 },
+      },
+      { store: gated, log: silentLog, maxQueuedBytes: 10 * datagram.length },
+    );
+    const [bound] = await pipeline.start();
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    for (let i = 0; i < 25; i++) await send(exporter, datagram, bound!.port, '127.0.0.1');
+    const p = pipeline;
+    await until(
+      () => p.stats().datagrams + p.stats().queueDrops === 25,
+      () => JSON.stringify(p.stats()),
+    );
+    expect(pipeline.stats()).toMatchObject({ datagrams: 10, queueDrops: 15, flowsWritten: 0, flowsLost: 0 });
+    open();
+    await pipeline.stop();
+    expect(pipeline.stats()).toMatchObject({ datagrams: 10, records: 300, flowsWritten: 300, flowsLost: 0 });
+    const counted = await store.query('SELECT count(*) AS n FROM flows');
+    expect(Number(counted.rows[0]!.n)).toBe(300);
+  });
+
   it('refuses a port already taken with COLLECT_BIND_FAILED, naming the address', async () => {
     const taken = await openSocket('udp4', '127.0.0.1');
     sockets.push(taken);

@@ -16,14 +16,30 @@ import { createFlowStitcher, type FlowStitcherStats } from '../flow/index.js';
 import type { Logger } from '../log/index.js';
 import type { FlowRecord, OneWayFlow } from '../records/index.js';
 import type { Store } from '../store/index.js';
-import { startSocketReader, type ReaderCommand, type ReaderMessage } from './collect-socket-reader.js';
+import { unpackFlows } from './collect-flow-batch.js';
+import { mergeCollectorStats, mergeStitchStats } from './collect-stats.js';
+import {
+  exporterAddress,
+  startCollectThreads,
+  type CollectThreads,
+  type DecoderCommand,
+  type DecoderMessage,
+  type ReaderCommand,
+  type ReaderMessage,
+} from './collect-socket-reader.js';
 
 /**
- * Bytes of datagrams the reader thread may hand over before the main thread has decoded them; past it
- * the reader drops (and counts) datagrams rather than grow without bound. 64 MiB is some 45,000
- * full-size datagrams, many seconds of a busy router's export.
+ * Bytes of datagrams the reader thread may decode before the main thread has stored their flows;
+ * past it the reader drops (and counts) datagrams rather than grow without bound. 64 MiB is some
+ * 45,000 full-size datagrams, many seconds of a busy router's export.
  */
 const MAX_QUEUED_BYTES = 64 << 20;
+
+/** Counters the reader thread sent last. */
+interface ThreadCounts {
+  collector: FlowExportStats;
+  stitch: FlowStitcherStats;
+}
 
 export interface CollectExporterStats extends ExporterStats {
   /** Flows stored with this exporter as sensor. */
@@ -42,7 +58,7 @@ export interface CollectStats {
   flowsBuffered: number;
   /** Flows given up because the store kept failing and the buffer was full. */
   flowsLost: number;
-  /** Datagrams received but dropped because decoding fell too far (64 MiB) behind the sockets. */
+  /** Datagrams received but dropped because storing fell too far (64 MiB of datagrams) behind the sockets. */
   queueDrops: number;
   batchesWritten: number;
 }
@@ -61,9 +77,9 @@ export interface CollectPipelineDeps {
   log: Logger;
   /** Wall clock in milliseconds; Date.now by default. */
   now?: () => number;
-  /** Flow ids (tests pass a counter). */
+  /** Ids of the flows stitched from `receive` (tests pass a counter); the sockets' flows get random UUIDs. */
   newId?: () => string;
-  /** Bytes the reader thread may hand over before they are decoded; MAX_QUEUED_BYTES by default. */
+  /** Bytes of datagrams the reader thread may decode before their flows are stored; MAX_QUEUED_BYTES by default. */
   maxQueuedBytes?: number;
 }
 
@@ -77,9 +93,15 @@ export interface BoundAddress {
 export interface CollectPipeline {
   /** Binds every listen address; throws COLLECT_LISTEN_INVALID or COLLECT_BIND_FAILED, binding none. */
   start(): Promise<BoundAddress[]>;
-  /** Takes one datagram as if a socket had received it now (replays and tests). */
+  /**
+   * Takes one datagram as if a socket had received it now (replays and tests); it is decoded and
+   * stitched on this thread, apart from the sockets' datagrams (their counts are summed in `stats`).
+   */
   receive(datagram: Uint8Array, exporter: string): void;
-  /** Emits flows whose partner did not come in time and stores what is ready; the CLI calls it on a timer. */
+  /**
+   * Emits flows whose partner did not come in time (on both threads; resolves once the decoder
+   * thread's are here) and stores what is ready; the CLI calls it on a timer.
+   */
   tick(): Promise<void>;
   /** Closes the sockets, emits every flow still held, and stores everything. */
   stop(): Promise<void>;
@@ -87,12 +109,13 @@ export interface CollectPipeline {
 }
 
 /**
- * UDP sockets → flow-export collector (capture/) → stitcher (flow/) → store. A reader thread
- * (collect-socket-reader.ts) owns the sockets and only receives, handing datagrams over in batches, so
- * the kernel's receive buffer keeps draining while this thread decodes and writes to the store; what
- * it has handed over and this thread has not yet decoded is bounded (MAX_QUEUED_BYTES). Flows leave
- * memory only through `store.writeFlows`, in batches of `maxBatchRows` or every `flushIntervalMs`;
- * a failed write keeps its flows for the next try.
+ * UDP sockets → flow-export collector (capture/) → stitcher (flow/) → store, on three threads. The
+ * reader thread owns the sockets and only receives, so the kernel's receive buffer keeps draining;
+ * the decoder thread (collect-decoder-thread.ts) decodes and stitches and hands the flows over packed;
+ * this thread only stores them. What the reader has received and this thread has not yet stored is
+ * bounded (MAX_QUEUED_BYTES of datagrams). `receive` decodes and stitches here instead, for replays and
+ * tests. Flows leave memory only through `store.writeFlows`, in batches of `maxBatchRows` or every
+ * `flushIntervalMs`; a failed write keeps its flows for the next try.
  */
 export function createCollectPipeline(
   config: CollectPipelineConfig,
@@ -106,26 +129,42 @@ export function createCollectPipeline(
   const totals = { flowsWritten: 0, flowsLost: 0, batchesWritten: 0 };
   let lastWriteAt = now();
   let currentUs = 0;
-  let reader: Worker | null = null;
+  let threads: CollectThreads | null = null;
   let queueDrops = 0;
-  let onReaderClosed: (() => void) | null = null;
-  let isReaderRunning = false;
+  let threadCounts: ThreadCounts | null = null;
+  const closing = { reader: null as (() => void) | null, decoder: null as (() => void) | null };
+  const running = { reader: false, decoder: false };
+  // Flows ever taken into `flows` and ever stored: `flows` is first in, first out, so a hand-over
+  // whose last flow is number n is stored once n flows are, and its datagrams are acknowledged then.
+  let flowsTaken = 0;
+  let flowsStored = 0;
+  const unacknowledged: { flowsTaken: number; bytes: number }[] = [];
+  const advances = new Map<number, () => void>();
+  let nextAdvanceId = 0;
 
+  const take = (flow: FlowRecord): void => {
+    if (flows.length >= maxBuffered) {
+      totals.flowsLost++;
+      return;
+    }
+    flows.push(flow);
+    flowsTaken++;
+  };
   const stitcher = createFlowStitcher(
     { ...config.flow, ...config.collect },
-    {
-      onFlow: (flow) => {
-        if (flows.length >= maxBuffered) {
-          totals.flowsLost++;
-          return;
-        }
-        flows.push(flow);
-      },
-      newId: deps.newId,
-    },
+    { onFlow: take, newId: deps.newId },
   );
   const addToStitcher = (flow: OneWayFlow): void => stitcher.add(flow, currentUs);
   const collector = createFlowExportCollector(config.collect, { onFlow: addToStitcher });
+
+  function acknowledge(): void {
+    let bytes = 0;
+    while (unacknowledged.length > 0 && unacknowledged[0]!.flowsTaken <= flowsStored) {
+      bytes += unacknowledged.shift()!.bytes;
+    }
+    if (bytes > 0 && threads !== null)
+      threads.reader.postMessage({ type: 'ack', bytes } satisfies ReaderCommand);
+  }
 
   const writeNow = async (): Promise<void> => {
     lastWriteAt = now();
@@ -140,7 +179,20 @@ export function createCollectPipeline(
     }
     totals.flowsWritten += batch.length;
     totals.batchesWritten++;
-    for (const flow of batch) flowsBySensor.set(flow.sensor, (flowsBySensor.get(flow.sensor) ?? 0) + 1);
+    flowsStored += batch.length;
+    // Runs of one sensor are the rule (one exporter per datagram): one map update per run.
+    let runSensor = batch[0]!.sensor;
+    let runLength = 0;
+    for (const flow of batch) {
+      if (flow.sensor !== runSensor) {
+        flowsBySensor.set(runSensor, (flowsBySensor.get(runSensor) ?? 0) + runLength);
+        runSensor = flow.sensor;
+        runLength = 0;
+      }
+      runLength++;
+    }
+    flowsBySensor.set(runSensor, (flowsBySensor.get(runSensor) ?? 0) + runLength);
+    acknowledge();
   };
   // Writes run one at a time: a timer flush and a full batch must not interleave.
   let queue: Promise<void> = Promise.resolve();
@@ -168,24 +220,39 @@ export function createCollectPipeline(
     if (flows.length >= maxBatchRows) writeInBackground();
   }
 
-  function onReaderMessage(message: ReaderMessage): void {
-    if (message.type === 'batch') {
-      const { data, ends, exporters } = message;
-      let at = 0;
-      for (let i = 0; i < ends.length; i++) {
-        receive(data.subarray(at, ends[i]), exporters[i]!);
-        at = ends[i]!;
+  function onDecoderMessage(message: DecoderMessage): void {
+    if (message.type === 'flows') {
+      const { batch } = message;
+      if (batch !== null) {
+        if (flows.length + batch.count <= maxBuffered) {
+          unpackFlows(batch, flows);
+          flowsTaken += batch.count;
+        } else {
+          const unpacked: FlowRecord[] = [];
+          unpackFlows(batch, unpacked);
+          for (const flow of unpacked) take(flow);
+        }
       }
-      queueDrops = message.queueDrops;
-      const ack: ReaderCommand = { type: 'ack', bytes: data.length };
-      reader?.postMessage(ack);
-    } else if (message.type === 'drops') {
+      threadCounts = { collector: message.collector, stitch: message.stitch };
+      if (message.bytes > 0) unacknowledged.push({ flowsTaken, bytes: message.bytes });
+      acknowledge();
+      if (flows.length >= maxBatchRows) writeInBackground();
+    } else if (message.type === 'advanced') {
+      advances.get(message.id)?.();
+      advances.delete(message.id);
+    } else if (message.type === 'closed') {
+      closing.decoder?.();
+    }
+  }
+
+  function onReaderMessage(message: ReaderMessage): void {
+    if (message.type === 'drops') {
       queueDrops = message.queueDrops;
     } else if (message.type === 'socket-error') {
       deps.log.warnLimited('collector socket error', { error: message.message });
     } else if (message.type === 'closed') {
       queueDrops = message.queueDrops;
-      onReaderClosed?.();
+      closing.reader?.();
     }
   }
 
@@ -195,27 +262,28 @@ export function createCollectPipeline(
       if (address === null) throw new YamoriError('COLLECT_LISTEN_INVALID', { flag: 'listen', value: text });
       return address;
     });
-    const worker = startSocketReader({
+    const { listen: _listen, ...collect } = config.collect;
+    const started = startCollectThreads({
       listen: parsed,
       receiveBufferBytes: config.collect.receiveBufferBytes,
       maxQueuedBytes: deps.maxQueuedBytes ?? MAX_QUEUED_BYTES,
+      collect,
+      flow: config.flow,
+      clockOffsetMs: now() - Date.now(),
     });
-    let onExit: (code: number) => void = () => undefined;
-    let onError: (error: Error) => void = () => undefined;
-    const first = await new Promise<ReaderMessage>((resolve, reject) => {
-      onError = reject;
-      onExit = (code) => reject(new Error(`the socket reader thread exited (${code})`));
-      worker.once('message', resolve);
-      worker.once('error', onError);
-      worker.once('exit', onExit);
-    }).catch(async (error: unknown) => {
-      await worker.terminate();
+    const { reader, decoder } = started;
+    const terminate = async (): Promise<void> => {
+      await Promise.all([reader.terminate(), decoder.terminate()]);
+    };
+    const decoderReady = firstMessage<DecoderMessage>(decoder);
+    // Whatever the reader says, the decoder's answer is awaited only after a bind; never unhandled.
+    decoderReady.catch(() => undefined);
+    const first = await firstMessage<ReaderMessage>(reader).catch(async (error: unknown) => {
+      await terminate();
       throw error;
     });
-    worker.off('error', onError);
-    worker.off('exit', onExit);
     if (first.type === 'bind-error') {
-      await worker.terminate();
+      await terminate();
       const { address, port } = parsed[first.index]!;
       const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
       throw new YamoriError(
@@ -225,44 +293,79 @@ export function createCollectPipeline(
       );
     }
     if (first.type !== 'bound') {
-      await worker.terminate();
+      await terminate();
       throw new Error(`the socket reader thread said ${first.type} before binding`);
     }
-    reader = worker;
-    isReaderRunning = true;
-    worker.once('exit', () => {
-      isReaderRunning = false;
-      onReaderClosed?.();
+    // Until the decoder listens, what the reader sends it could be lost if the reader closed first.
+    const ready = await decoderReady.catch(async (error: unknown) => {
+      await terminate();
+      throw error;
     });
-    worker.on('message', onReaderMessage);
-    worker.on('error', (error) =>
-      deps.log.error('the socket reader thread failed; no more datagrams will be received', {
-        error: String(error),
-      }),
-    );
+    if (ready.type !== 'ready') {
+      await terminate();
+      throw new Error(`the decoder thread said ${ready.type} before it was ready`);
+    }
+    threads = started;
+    running.reader = true;
+    running.decoder = true;
+    reader.once('exit', () => {
+      running.reader = false;
+      closing.reader?.();
+    });
+    decoder.once('exit', () => {
+      running.decoder = false;
+      closing.decoder?.();
+      for (const resolve of advances.values()) resolve();
+      advances.clear();
+    });
+    reader.on('message', onReaderMessage);
+    decoder.on('message', onDecoderMessage);
+    for (const [worker, name] of [
+      [reader, 'socket reader'],
+      [decoder, 'decoder'],
+    ] as const) {
+      worker.on('error', (error) =>
+        deps.log.error(`the collector's ${name} thread failed; no more flows will be received`, {
+          error: String(error),
+        }),
+      );
+    }
     return first.bound;
   }
 
-  /** Closes the sockets and decodes every datagram the reader had received. */
-  async function closeReader(): Promise<void> {
-    const worker = reader;
-    if (worker === null) return;
-    reader = null;
+  /** Asks the decoder thread to emit what waited past the window; resolves once its flows are here. */
+  function advanceDecoder(nowUs: number): Promise<void> {
+    if (threads === null || !running.decoder) return Promise.resolve();
+    const id = nextAdvanceId++;
+    const advanced = new Promise<void>((resolve) => advances.set(id, resolve));
+    threads.decoder.postMessage({ type: 'advance', nowUs, id } satisfies DecoderCommand);
+    return advanced;
+  }
+
+  /** Closes the sockets and takes every flow the decoder thread still held. */
+  async function closeThreads(): Promise<void> {
+    const started = threads;
+    if (started === null) return;
     // A thread that already died has nothing more to hand over.
-    if (isReaderRunning) {
-      const closed = new Promise<void>((resolve) => {
-        onReaderClosed = resolve;
-      });
-      const close: ReaderCommand = { type: 'close' };
-      worker.postMessage(close);
-      await closed;
-    }
-    onReaderClosed = null;
-    await worker.terminate();
+    const readerClosed = running.reader
+      ? new Promise<void>((resolve) => (closing.reader = resolve))
+      : Promise.resolve();
+    const decoderClosed = running.decoder
+      ? new Promise<void>((resolve) => (closing.decoder = resolve))
+      : Promise.resolve();
+    if (running.reader) started.reader.postMessage({ type: 'close' } satisfies ReaderCommand);
+    await readerClosed;
+    // Without its reader, the decoder hears no end: it is stopped where it stands.
+    if (running.reader === false && running.decoder) await started.decoder.terminate();
+    await decoderClosed;
+    threads = null;
+    closing.reader = null;
+    closing.decoder = null;
+    await Promise.all([started.reader.terminate(), started.decoder.terminate()]);
   }
 
   function stats(): CollectStats {
-    const collected: FlowExportStats = collector.stats();
+    const collected = mergeCollectorStats(collector.stats(), threadCounts?.collector);
     return {
       datagrams: collected.datagrams,
       records: collected.records,
@@ -272,7 +375,7 @@ export function createCollectPipeline(
         flows: flowsBySensor.get(entry.exporter) ?? 0,
       })),
       exportersEvicted: collected.exportersEvicted,
-      stitch: stitcher.stats(),
+      stitch: mergeStitchStats(stitcher.stats(), threadCounts?.stitch),
       flowsWritten: totals.flowsWritten,
       flowsBuffered: flows.length,
       flowsLost: totals.flowsLost,
@@ -285,11 +388,13 @@ export function createCollectPipeline(
     start,
     receive,
     async tick() {
-      stitcher.advance(now() * 1000);
+      const nowUs = now() * 1000;
+      stitcher.advance(nowUs);
+      await advanceDecoder(nowUs);
       if (flows.length >= maxBatchRows || now() - lastWriteAt >= config.store.flushIntervalMs) await write();
     },
     async stop() {
-      await closeReader();
+      await closeThreads();
       stitcher.flush();
       while (flows.length > 0) await write();
       await queue;
@@ -298,9 +403,30 @@ export function createCollectPipeline(
   };
 }
 
-/** An IPv4 exporter reaching an IPv6 socket shows as ::ffff:a.b.c.d; its sensor name is a.b.c.d. */
-function exporterAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+/** The first message `worker` posts; rejects if it fails or exits before it says anything. */
+function firstMessage<T>(worker: Worker): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (message: T): void => {
+      done();
+      resolve(message);
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const onExit = (code: number): void => {
+      done();
+      reject(new Error(`a collector thread exited (${code}) before it said anything`));
+    };
+    const done = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
 }
 
 function bindAdvice(code: string | undefined): string {

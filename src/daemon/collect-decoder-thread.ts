@@ -1,0 +1,90 @@
+/**
+ * The collector's decoder thread (started by collect-socket-reader.ts): it takes the datagrams the
+ * reader thread received, decodes them (capture/'s flow-export collector), stitches the one-way records
+ * into flows (flow/'s stitcher) and hands the flows to the main thread packed (collect-flow-batch.ts),
+ * so that the main thread only stores them.
+ */
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { createFlowExportCollector } from '../capture/index.js';
+import { createFlowStitcher } from '../flow/index.js';
+import type { FlowRecord } from '../records/index.js';
+import { packFlows, transferablesOf } from './collect-flow-batch.js';
+import {
+  exporterAddress,
+  type CollectThreadsOptions,
+  type DecoderCommand,
+  type DecoderInput,
+  type DecoderMessage,
+} from './collect-socket-reader.js';
+
+/** Flows handed over in one message at most; more go in the next. */
+const BATCH_FLOWS = 4096;
+
+function runDecoder(options: CollectThreadsOptions, input: MessagePort, main: MessagePort): void {
+  const post = (message: DecoderMessage, transfer: ArrayBuffer[] = []): void =>
+    main.postMessage(message, transfer);
+  let flows: FlowRecord[] = [];
+  let currentUs = 0;
+  let decodedBytes = 0;
+  const stitcher = createFlowStitcher(
+    { ...options.flow, ...options.collect },
+    { onFlow: (flow) => flows.push(flow) },
+  );
+  const collector = createFlowExportCollector(options.collect, {
+    onFlow: (flow) => stitcher.add(flow, currentUs),
+  });
+
+  let isScheduled = false;
+
+  /** Posts the flows and counters; `always` even when nothing was decoded or stitched since the last. */
+  function handOver(always = true): void {
+    if (!always && flows.length === 0 && decodedBytes === 0) return;
+    const batch = flows.length > 0 ? packFlows(flows) : null;
+    flows = [];
+    post(
+      { type: 'flows', batch, bytes: decodedBytes, collector: collector.stats(), stitch: stitcher.stats() },
+      batch === null ? [] : transferablesOf(batch),
+    );
+    decodedBytes = 0;
+  }
+
+  input.on('message', (message: DecoderInput) => {
+    if (message.type === 'end') {
+      stitcher.flush();
+      handOver();
+      // The ports stay open (closing one may drop what it has not delivered yet): the main thread
+      // ends this thread once it has read 'closed'.
+      post({ type: 'closed' });
+      return;
+    }
+    const { data, ends, exporters } = message;
+    let at = 0;
+    for (let i = 0; i < ends.length; i++) {
+      currentUs = (Date.now() + options.clockOffsetMs) * 1000;
+      collector.receive(data.subarray(at, ends[i]), exporterAddress(exporters[i]!), currentUs);
+      decodedBytes += ends[i]! - at;
+      at = ends[i]!;
+      if (flows.length >= BATCH_FLOWS) handOver();
+    }
+    // Batches that arrived together go over in one message, after the last of them.
+    if (!isScheduled) {
+      isScheduled = true;
+      setImmediate(() => {
+        isScheduled = false;
+        handOver(false);
+      });
+    }
+  });
+  main.on('message', (command: DecoderCommand) => {
+    stitcher.advance(command.nowUs);
+    handOver();
+    post({ type: 'advanced', id: command.id });
+  });
+  post({ type: 'ready' });
+}
+
+const data = workerData as
+  (CollectThreadsOptions & { isCollectDecoder?: boolean; input: MessagePort }) | null;
+if (!isMainThread && parentPort !== null && data?.isCollectDecoder === true) {
+  runDecoder(data, data.input, parentPort);
+}
