@@ -1,8 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowDirection, FlowRecord } from '../../records/index.js';
 import type { DashboardOverview, DevicePeer } from '../dashboard.js';
 import type { Store } from '../store.js';
 import { buildFlow, openMemoryStore, TEST_EPOCH } from '../testing.js';
+import { openDuckDbStore } from './duckdb-store.js';
+import { planFlowRange, planRemoteBlocks, planRemoteDays, ROLLUP_BLOCK_US } from './flow-rollups.js';
+import { readTopRemotes } from './top-remotes.js';
 
 const HOUR_US = 3_600_000_000;
 const MINUTE_US = 60_000_000;
@@ -383,4 +390,132 @@ describe('the top remote hosts when most hosts are seen once', () => {
     await store.checkpoint();
     await expectRankingOf(kept);
   });
+});
+
+describe('the top remote hosts from blocks of 7 days', () => {
+  // A file store: the blocks' rows are compared with the days' rows on the file itself.
+  let dir: string;
+  let store: Store;
+  const DAY_US = 24 * HOUR_US;
+  const clock = { now: TEST_EPOCH + 30 * DAY_US };
+  const open = (): Promise<Store> =>
+    openDuckDbStore(
+      { database: { path: path.join(dir, 'y.duckdb') }, maxBatchRows: 50_000, flushIntervalMs: 2_000 },
+      { now: () => clock.now },
+    );
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'yamori-blocks-'));
+    store = await open();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // 24 days of flows: a third to 30 hosts seen again and again, the rest each to a host of its own.
+  const flowsOf = (count: number, seed: number, prefix: string): FlowRecord[] =>
+    generateFlows(count, 24 * 24, seed, (next, i) =>
+      next() < 0.35 ? `198.51.100.${1 + Math.floor(next() * 30)}` : `10.${seed}.${i >> 8}.${i & 255}`,
+    ).map((f) => ({ ...f, id: `${prefix}-${f.id}` }));
+  const block = (micros: number): number => Math.floor(micros / ROLLUP_BLOCK_US) * ROLLUP_BLOCK_US;
+  const firstBlock = block(TEST_EPOCH) + ROLLUP_BLOCK_US;
+  const ranges: [number, number | null][] = [
+    // From mid-day inside a block to mid-day inside another.
+    [TEST_EPOCH + 2 * DAY_US + 5 * HOUR_US + 7 * MINUTE_US, TEST_EPOCH + 20 * DAY_US + 3 * HOUR_US + 1],
+    // Whole blocks only; two blocks and whole days on either side; whole days inside one block.
+    [firstBlock, firstBlock + 2 * ROLLUP_BLOCK_US],
+    [firstBlock - 3 * DAY_US, firstBlock + 2 * ROLLUP_BLOCK_US + 2 * DAY_US],
+    [firstBlock + DAY_US, firstBlock + 6 * DAY_US],
+    // No end, from mid-block; everything.
+    [firstBlock + 4 * DAY_US + 30 * MINUTE_US, null],
+    [TEST_EPOCH - DAY_US, TEST_EPOCH + 40 * DAY_US],
+  ];
+
+  /**
+   * With the store closed: every range ranks the same with blocks, without them, and from the
+   * flows; and each block's rows are its days' rows summed.
+   */
+  async function expectBlocksExact(flows: readonly FlowRecord[]): Promise<number> {
+    await store.close();
+    const instance = await DuckDBInstance.create(path.join(dir, 'y.duckdb'));
+    const connection = await instance.connect();
+    let blocksRead = 0;
+    try {
+      const summed = `SELECT make_timestamptz(epoch_us(day_at) // ${ROLLUP_BLOCK_US} * ${ROLLUP_BLOCK_US}) AS block_at,
+                             remote_addr, sum(bytes)::BIGINT AS bytes, sum(flows)::BIGINT AS flows,
+                             arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL) AS name, max(name_seen_at) AS seen,
+                             list_sort(list_distinct(flatten(list(local_addrs)))) AS locals
+                      FROM flow_remote_day_rollups GROUP BY 1, 2`;
+      const stored = `SELECT block_at, remote_addr, bytes, flows, name, name_seen_at, list_sort(local_addrs)
+                      FROM flow_remote_week_rollups`;
+      // Blocks not yet summed again since their days changed are not read: leave them out.
+      const clean = (sql: string): string =>
+        `SELECT * FROM (${sql}) WHERE block_at NOT IN (SELECT block_at FROM flow_rollup_dirty_blocks)`;
+      for (const sql of [
+        `(${clean(summed)}) EXCEPT ALL (${clean(stored)})`,
+        `(${clean(stored)}) EXCEPT ALL (${clean(summed)})`,
+      ]) {
+        expect((await connection.runAndReadAll(sql)).getRows()).toEqual([]);
+      }
+      for (const [since, until] of ranges) {
+        const plan = await planFlowRange(connection, since, until);
+        blocksRead += (await planRemoteBlocks(connection, (await planRemoteDays(connection, plan)).days))
+          .blocks.length;
+        for (const limit of [10, 30]) {
+          const expected = expectedOverview(flows, since, until ?? Number.MAX_SAFE_INTEGER, 1, limit / 10);
+          // For 10, twice: the second call starts from the first call's threshold.
+          const hints = [new Map<string, number>(), new Map<string, number>()];
+          for (let n = 0; n < (limit === 10 ? 2 : 1); n++) {
+            const fromDays = await readTopRemotes(connection, plan, limit, hints[0], { blocks: false });
+            const fromBlocks = await readTopRemotes(connection, plan, limit, hints[1]);
+            expect(fromBlocks).toEqual(fromDays);
+            expect(fromBlocks).toEqual(expected.topRemotes);
+          }
+        }
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+    store = await open();
+    return blocksRead;
+  }
+
+  it('ranks as the days and the flows do, over ranges cut mid-block and mid-day, after late flows and pruning', async () => {
+    const flows = flowsOf(3_000, 21, 'a');
+    await store.writeFlows(flows);
+    await store.checkpoint();
+    // Five blocks have days; the last, which no later day follows yet, is not summed.
+    const blocks = await store.query(
+      `SELECT (SELECT count(DISTINCT block_at) FROM flow_remote_week_rollups) AS summed,
+              (SELECT list(epoch_us(block_at)) FROM flow_rollup_dirty_blocks) AS dirty`,
+    );
+    expect(blocks.rows).toEqual([{ summed: 4, dirty: [firstBlock + 3 * ROLLUP_BLOCK_US] }]);
+    // Ranges 1, 2, 3, 5 and 6 hold whole blocks: the last two on either side of the dirty block.
+    expect(await expectBlocksExact(flows)).toBe(7);
+
+    // Late flows into days of several blocks: those days are read from their hours until rebuilt.
+    const late = flowsOf(600, 22, 'late');
+    await store.writeFlows(late);
+    await expectBlocksExact([...flows, ...late]);
+    await store.checkpoint();
+    expect(await expectBlocksExact([...flows, ...late])).toBe(7);
+
+    // Pruning cuts a block, mid-day: its rows are summed again from the days it keeps.
+    const before = firstBlock + 3 * DAY_US + 5 * HOUR_US + 17 * MINUTE_US;
+    await store.pruneFlows(before);
+    const kept = [...flows, ...late].filter((f) => f.lastSeenAt >= before);
+    await expectBlocksExact(kept);
+    await store.checkpoint();
+    await expectBlocksExact(kept);
+    const left = await store.query(
+      `SELECT count(*) AS n FROM flow_remote_week_rollups WHERE epoch_us(block_at) < ${firstBlock}`,
+    );
+    expect(Number(left.rows[0]!['n'])).toBe(0);
+
+    // Pruning at midnight inside a block: no day is cut, the block still is.
+    const midnight = firstBlock + 5 * DAY_US;
+    await store.pruneFlows(midnight);
+    await expectBlocksExact(kept.filter((f) => f.lastSeenAt >= midnight));
+  }, 180_000);
 });

@@ -16,6 +16,15 @@
  * rolled-up hours that is not on that list (`planRemoteDays`). Their remote_addr and name columns
  * are stored uncompressed (migration 10): the readers compare every row's address, and DuckDB
  * compared FSST-compressed ones only after decompressing them.
+ *
+ * flow_remote_week_rollups (migration 11) sums flow_remote_day_rollups per block of 7 days on a
+ * fixed grid (block starts are multiples of 7 days since the epoch) and remote address. A block's
+ * rows equal the sum of its days' rows as they are now unless the block is on
+ * flow_rollup_dirty_blocks: every write of day rows (a day rebuilt, days pruned) puts the blocks it
+ * touched there, and a block is summed again from its days once a later day has rows (so the week
+ * that is going on, whose day is rebuilt every hour, is summed once, after it). A block's rows are
+ * right for the flows when its seven days' rows are, so readers use them only for a block off that
+ * list whose seven days are all whole, rolled up and clean (`planRemoteBlocks`).
  */
 import type { DuckDBConnection } from './duckdb-api.js';
 import type { EpochMicros, FlowRecord } from '../../records/index.js';
@@ -24,6 +33,8 @@ import type { SqlConditions } from './sql-conditions.js';
 
 export const ROLLUP_HOUR_US = 3_600_000_000;
 export const ROLLUP_DAY_US = 86_400_000_000;
+/** flow_remote_week_rollups' blocks: 7 days, starting at multiples of 7 days since the epoch. */
+export const ROLLUP_BLOCK_US = 7 * ROLLUP_DAY_US;
 /** The traffic rollups' step: traffic chart buckets that are whole multiples of it can use them. */
 export const TRAFFIC_SLOT_US = 300_000_000;
 /** Hours rebuilt per transaction, so that rolling up a long history holds a day of groups at a time. */
@@ -40,6 +51,7 @@ export const FLOW_NAME = `coalesce(server_name, dns_name)`;
 
 const hourOf = (micros: number): number => Math.floor(micros / ROLLUP_HOUR_US) * ROLLUP_HOUR_US;
 const dayOf = (micros: number): number => Math.floor(micros / ROLLUP_DAY_US) * ROLLUP_DAY_US;
+const blockOf = (micros: number): number => Math.floor(micros / ROLLUP_BLOCK_US) * ROLLUP_BLOCK_US;
 const timestampList = (micros: readonly number[]): string =>
   micros.map((at) => `make_timestamptz(${at})`).join(', ');
 const slotSql = (column: string, stepUs: number): string =>
@@ -78,9 +90,46 @@ export async function pruneFlowRollups(connection: DuckDBConnection, before: Epo
   await connection.run('DELETE FROM flow_remote_day_rollups WHERE day_at < $cutoff', params);
   await connection.run('DELETE FROM flow_device_day_rollups WHERE day_at < $cutoff', params);
   await connection.run('DELETE FROM flow_rollup_dirty_days WHERE day_at < $cutoff', params);
+  // Blocks that start before the cutoff lost days: a block the cutoff cuts is summed again from
+  // the days it keeps.
+  await connection.run('DELETE FROM flow_remote_week_rollups WHERE block_at < $cutoff', params);
+  await connection.run('DELETE FROM flow_rollup_dirty_blocks WHERE block_at < $cutoff', params);
   const cutoff = hourOf(before + ROLLUP_HOUR_US - 1);
+  if (blockOf(cutoff) < cutoff) await markBlocksDirty(connection, [blockOf(cutoff)]);
   if (dayOf(cutoff) < cutoff) await markDaysDirty(connection, [dayOf(cutoff)]);
   await rebuildCleanDays(connection);
+}
+
+async function markBlocksDirty(connection: DuckDBConnection, blocks: readonly number[]): Promise<void> {
+  if (blocks.length === 0) return;
+  await connection.run(
+    `INSERT INTO flow_rollup_dirty_blocks VALUES ${blocks.map((b) => `(make_timestamptz(${b}))`).join(', ')}
+     ON CONFLICT DO NOTHING`,
+  );
+}
+
+/** Sums the dirty blocks that a later day with rows follows again from their days' rows. */
+async function rebuildEndedBlocks(connection: DuckDBConnection): Promise<void> {
+  const reader = await connection.runAndReadAll(
+    `SELECT epoch_us(block_at) AS at FROM flow_rollup_dirty_blocks
+     WHERE epoch_us(block_at) + ${ROLLUP_BLOCK_US} <= (SELECT epoch_us(max(day_at)) FROM flow_remote_day_rollups)
+     ORDER BY 1`,
+  );
+  const blocks = reader.getRowObjects().map((row) => Number(row.at));
+  if (blocks.length === 0) return;
+  const list = timestampList(blocks);
+  await connection.run(`DELETE FROM flow_remote_week_rollups WHERE block_at IN (${list})`);
+  await connection.run(
+    `INSERT INTO flow_remote_week_rollups
+     SELECT ${slotSql('day_at', ROLLUP_BLOCK_US)}, remote_addr, sum(bytes), sum(flows),
+            arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL), max(name_seen_at),
+            list_distinct(flatten(list(local_addrs)))
+     FROM flow_remote_day_rollups
+     WHERE day_at >= $lo AND day_at < $hi AND ${slotSql('day_at', ROLLUP_BLOCK_US)} IN (${list})
+     GROUP BY 1, 2 ORDER BY 1, 3 DESC`,
+    { lo: timestampTz(Math.min(...blocks)), hi: timestampTz(Math.max(...blocks) + ROLLUP_BLOCK_US) },
+  );
+  await connection.run(`DELETE FROM flow_rollup_dirty_blocks WHERE block_at IN (${list})`);
 }
 
 async function markDaysDirty(connection: DuckDBConnection, days: readonly number[]): Promise<void> {
@@ -100,7 +149,11 @@ async function rebuildCleanDays(connection: DuckDBConnection): Promise<void> {
      ORDER BY 1`,
   );
   const days = reader.getRowObjects().map((row) => Number(row.at));
-  if (days.length === 0) return;
+  if (days.length > 0) await rebuildDays(connection, days);
+  await rebuildEndedBlocks(connection);
+}
+
+async function rebuildDays(connection: DuckDBConnection, days: readonly number[]): Promise<void> {
   const list = timestampList(days);
   const params = {
     lo: timestampTz(Math.min(...days)),
@@ -130,6 +183,7 @@ async function rebuildCleanDays(connection: DuckDBConnection): Promise<void> {
      GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3`,
     params,
   );
+  await markBlocksDirty(connection, [...new Set(days.map(blockOf))]);
   await connection.run(`DELETE FROM flow_rollup_dirty_days WHERE day_at IN (${list})`);
 }
 
@@ -313,4 +367,53 @@ export async function planRemoteDays(
 /** `day_at` in the runs of whole days; FALSE when there are none. */
 export function dayCondition(days: RemoteRangePlan['days'], c: SqlConditions): string {
   return rollupCondition({ since: 0, until: null, rollup: days, raw: [] }, c, 'day_at');
+}
+
+/** Runs of whole days split into whole blocks read from flow_remote_week_rollups and the days left. */
+export interface RemoteBlockPlan {
+  /** Runs of whole blocks, `[from, to)`; `to` MAX_SAFE_INTEGER: no end. */
+  blocks: [EpochMicros, EpochMicros][];
+  /** The days of the runs outside those blocks. */
+  days: [EpochMicros, EpochMicros][];
+}
+
+/**
+ * The whole blocks inside `days`' runs (which `planRemoteDays` gives: whole, clean days) that are
+ * not on flow_rollup_dirty_blocks, and the rest of the days.
+ */
+export async function planRemoteBlocks(
+  connection: DuckDBConnection,
+  days: RemoteRangePlan['days'],
+): Promise<RemoteBlockPlan> {
+  const plan: RemoteBlockPlan = { blocks: [], days: [] };
+  if (days.length === 0) return plan;
+  const reader = await connection.runAndReadAll(
+    'SELECT epoch_us(block_at) AS at FROM flow_rollup_dirty_blocks ORDER BY 1',
+  );
+  const dirty = reader.getRowObjects().map((row) => Number(row.at));
+  for (const [from, to] of days) {
+    const first = blockOf(from + ROLLUP_BLOCK_US - 1);
+    const isOpen = to === Number.MAX_SAFE_INTEGER;
+    const last = isOpen ? Number.MAX_SAFE_INTEGER : blockOf(to);
+    if (last <= first) {
+      plan.days.push([from, to]);
+      continue;
+    }
+    if (from < first) plan.days.push([from, first]);
+    let at = first;
+    for (const block of dirty) {
+      if (block < at || block >= last) continue;
+      if (block > at) plan.blocks.push([at, block]);
+      plan.days.push([block, block + ROLLUP_BLOCK_US]);
+      at = block + ROLLUP_BLOCK_US;
+    }
+    if (last > at) plan.blocks.push([at, last]);
+    if (!isOpen && last < to) plan.days.push([last, to]);
+  }
+  return plan;
+}
+
+/** `block_at` in the runs of whole blocks; FALSE when there are none. */
+export function blockCondition(blocks: RemoteBlockPlan['blocks'], c: SqlConditions): string {
+  return rollupCondition({ since: 0, until: null, rollup: blocks, raw: [] }, c, 'block_at');
 }

@@ -57,7 +57,9 @@ describe('runMigrations', () => {
       'flow_device_day_rollups',
       'flow_peer_rollups',
       'flow_remote_day_rollups',
+      'flow_remote_week_rollups',
       'flow_rollup_dirty',
+      'flow_rollup_dirty_blocks',
       'flow_rollup_dirty_days',
       'flow_traffic_rollups',
       'flows',
@@ -232,6 +234,109 @@ describe('migration 10', () => {
         name: ['Uncompressed'],
         remote_addr: ['Uncompressed'],
       });
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
+
+describe('migration 11', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'yamori-migration-11-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sums the daily remote rows per block of 7 days, ordered by block and bytes, addresses and names uncompressed', async () => {
+    const instance = await DuckDBInstance.create(path.join(dir, 'm.duckdb'));
+    const connection = await instance.connect();
+    try {
+      const upTo10 = MIGRATIONS.filter((m) => m.version <= 10);
+      await runMigrations(connection, { path: 'm.duckdb', now, migrations: upTo10 });
+      // 20 days from a day inside a block; 300 hosts seen on many days, from several home addresses,
+      // named on some days only, and 3,000 hosts seen once.
+      await connection.run(`INSERT INTO flow_remote_day_rollups
+        SELECT make_timestamptz((19_733 + 3 + i % 20) * 86400000000),
+               CASE WHEN i < 6000 THEN '198.51.' || (i % 300 // 256) || '.' || (i % 300 % 256) ELSE '10.0.' || (i // 256 % 256) || '.' || (i % 256) END,
+               1000 + hash(i) % 100000, 1 + i % 5,
+               CASE WHEN i % 3 > 0 THEN 'host-' || (i % 7) || '.example.net' END,
+               CASE WHEN i % 3 > 0 THEN make_timestamptz(i * 1000) END,
+               ['192.168.1.' || (i % 4), '192.168.1.' || (i % 6)]
+        FROM range(9000) t(i) ORDER BY 1, 3 DESC`);
+      const result = await runMigrations(connection, { path: 'm.duckdb', now });
+      expect(result).toMatchObject({
+        fromVersion: 10,
+        applied: ['dashboard: remote hosts summed per block of 7 days'],
+      });
+      await connection.run('CHECKPOINT');
+      const read = async (sql: string): Promise<unknown[][]> =>
+        (await connection.runAndReadAll(sql)).getRows();
+      // Every host and block: the sums of its days, in code rather than SQL.
+      const days = await read(
+        `SELECT epoch_us(day_at), remote_addr, bytes, flows, name, epoch_us(name_seen_at), local_addrs
+         FROM flow_remote_day_rollups`,
+      );
+      const expected = new Map<
+        string,
+        { bytes: bigint; flows: bigint; name: unknown; seen: bigint | null; locals: Set<string> }
+      >();
+      for (const [day, addr, bytes, flows, name, seen, locals] of days) {
+        const block = (BigInt(day as bigint) / 604_800_000_000n) * 604_800_000_000n;
+        const key = `${block} ${String(addr)}`;
+        const row = expected.get(key) ?? {
+          bytes: 0n,
+          flows: 0n,
+          name: null,
+          seen: null,
+          locals: new Set<string>(),
+        };
+        row.bytes += bytes as bigint;
+        row.flows += flows as bigint;
+        if (name !== null && (row.seen === null || (seen as bigint) > row.seen)) {
+          row.name = name;
+          row.seen = seen as bigint;
+        }
+        for (const local of (locals as { items: unknown[] }).items) row.locals.add(String(local));
+        expected.set(key, row);
+      }
+      const blocks = await read(
+        `SELECT epoch_us(block_at), remote_addr, bytes, flows, name, epoch_us(name_seen_at), local_addrs
+         FROM flow_remote_week_rollups`,
+      );
+      expect(blocks.length).toBe(expected.size);
+      expect(new Set(blocks.map(([block]) => String(block))).size).toBe(4);
+      for (const [block, addr, bytes, flows, name, seen, locals] of blocks) {
+        const row = expected.get(`${String(block)} ${String(addr)}`);
+        expect(row).toBeDefined();
+        expect({ bytes, flows, name, seen }).toEqual({
+          bytes: row!.bytes,
+          flows: row!.flows,
+          name: row!.name,
+          seen: row!.seen,
+        });
+        const list = (locals as { items: unknown[] }).items.map(String);
+        expect(list.length).toBe(row!.locals.size);
+        expect(new Set(list)).toEqual(row!.locals);
+      }
+      // In the order the readers rely on: by block, and by bytes, most first, within a block.
+      const misordered = await read(
+        `SELECT count(*)::INTEGER FROM (
+           SELECT block_at, bytes, lag(block_at) OVER (ORDER BY rowid) AS pb, lag(bytes) OVER (ORDER BY rowid) AS pv
+           FROM flow_remote_week_rollups
+         ) WHERE pb > block_at OR (pb = block_at AND pv < bytes)`,
+      );
+      expect(misordered).toEqual([[0]]);
+      const storage = await read(
+        `SELECT DISTINCT column_name, compression FROM pragma_storage_info('flow_remote_week_rollups')
+         WHERE column_name IN ('remote_addr', 'name') AND segment_type = 'VARCHAR' ORDER BY ALL`,
+      );
+      expect(storage).toEqual([
+        ['name', 'Uncompressed'],
+        ['remote_addr', 'Uncompressed'],
+      ]);
     } finally {
       connection.closeSync();
       instance.closeSync();

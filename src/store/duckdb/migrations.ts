@@ -654,6 +654,37 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE flow_device_day_rollups_v10 RENAME TO flow_device_day_rollups',
     ],
   },
+  {
+    version: 11,
+    name: 'dashboard: remote hosts summed per block of 7 days',
+    steps: [
+      // The overview ranks the remote hosts of 30 days: with many hosts of near-equal totals, it
+      // read and grouped a row per host and day. A row per host and block of 7 days (a fixed grid:
+      // multiples of 7 days since the epoch) holds the same sums; a host seen every day has a
+      // seventh of the rows (hosts seen once keep theirs). Columns as flow_remote_day_rollups
+      // (migration 10), by block, and by bytes within a block; summed from the day rows, which
+      // flow-rollups.ts keeps them equal to (or lists the block on flow_rollup_dirty_blocks).
+      `CREATE TABLE flow_remote_week_rollups (
+        block_at TIMESTAMPTZ NOT NULL,
+        remote_addr VARCHAR USING COMPRESSION uncompressed NOT NULL,
+        bytes BIGINT NOT NULL,
+        flows BIGINT NOT NULL,
+        name VARCHAR USING COMPRESSION uncompressed,
+        name_seen_at TIMESTAMPTZ,
+        local_addrs VARCHAR[] NOT NULL
+      )`,
+      `INSERT INTO flow_remote_week_rollups
+        SELECT make_timestamptz(epoch_us(day_at) // 604800000000 * 604800000000), remote_addr,
+               sum(bytes), sum(flows), arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL),
+               max(name_seen_at), list_distinct(flatten(list(local_addrs)))
+        FROM flow_remote_day_rollups
+        GROUP BY 1, 2 ORDER BY 1, 3 DESC`,
+      // Blocks whose days' rows changed since they were summed (flow-rollups.ts); none yet.
+      `CREATE TABLE flow_rollup_dirty_blocks (
+        block_at TIMESTAMPTZ PRIMARY KEY
+      )`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

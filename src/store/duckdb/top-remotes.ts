@@ -2,8 +2,9 @@
  * The remote hosts with the most bytes in a range (the overview's, or one device's peers), exactly as
  * the flows give them, without grouping every address: most addresses are seen once, for a few bytes.
  *
- * A range is read in buckets: one per whole day (flow_remote_day_rollups, flow_device_day_rollups)
- * and one for the rest (its other rolled-up hours and its flows). With T the `limit`-th largest total
+ * A range is read in buckets: one per whole block of 7 days (flow_remote_week_rollups, for the
+ * overview), one per other whole day (flow_remote_day_rollups, flow_device_day_rollups) and one for
+ * the rest (its other rolled-up hours and its flows). With T the `limit`-th largest total
  * of some hosts, a host none of whose bucket rows reaches T / buckets totals less than T, less than
  * `limit` hosts known to total at least T: it cannot rank. Only the other hosts are summed.
  */
@@ -15,8 +16,11 @@ import {
   LOCAL_MAC,
   REMOTE_ADDR,
   REMOTE_PORT,
+  ROLLUP_BLOCK_US,
   ROLLUP_DAY_US,
+  blockCondition,
   dayCondition,
+  planRemoteBlocks,
   planRemoteDays,
   rawCondition,
   rollupCondition,
@@ -91,6 +95,15 @@ async function rankHosts(
   }
 }
 
+/**
+ * `select(runs)` once per run, as UNION ALL: a scan with one range skips the row groups outside it,
+ * which DuckDB does not do for ranges joined by OR (a 30-day overview's edge days scanned every
+ * day's rows). With no runs, `select([])` once (its condition is FALSE).
+ */
+function perRun<T>(runs: readonly T[], select: (runs: T[]) => string): string {
+  return runs.length === 0 ? select([]) : runs.map((run) => select([run])).join('\n UNION ALL\n ');
+}
+
 const rangeKey = (plan: FlowRangePlan): string =>
   plan.until === null ? 'open' : String(plan.until - plan.since);
 
@@ -98,42 +111,88 @@ const rangeKey = (plan: FlowRangePlan): string =>
 const closedDays = (days: RemoteRangePlan['days']): number =>
   days.reduce((n, [from, to]) => n + (to - from) / ROLLUP_DAY_US, 0);
 
-/** Whole days in the runs; for an open run, the days with flow_remote_day_rollups rows. */
-async function countDays(connection: DuckDBConnection, days: RemoteRangePlan['days']): Promise<number> {
-  if (!days.some(([, to]) => to === Number.MAX_SAFE_INTEGER)) return closedDays(days);
+/**
+ * The rows a host can have in the runs: whole days and blocks in runs that end; for an open run,
+ * the days (blocks) with flow_remote_day_rollups (flow_remote_week_rollups) rows.
+ */
+async function countSlots(
+  connection: DuckDBConnection,
+  runs: RemoteRangePlan['days'],
+  slotUs: number,
+  table: string,
+  column: string,
+  condition: (c: SqlConditions) => string,
+): Promise<number> {
+  if (!runs.some(([, to]) => to === Number.MAX_SAFE_INTEGER)) {
+    return runs.reduce((n, [from, to]) => n + (to - from) / slotUs, 0);
+  }
   const c = new SqlConditions();
   const reader = await connection.runAndReadAll(
-    `SELECT count(DISTINCT day_at) AS days FROM flow_remote_day_rollups WHERE ${dayCondition(days, c)}`,
+    `SELECT count(DISTINCT ${column}) AS n FROM ${table} WHERE ${condition(c)}`,
     c.values,
     c.types,
   );
-  return toNumber(reader.getRowObjects()[0]?.days ?? 0);
+  return toNumber(reader.getRowObjects()[0]?.n ?? 0);
 }
 
-/** The overview's `limit` remote hosts with the most bytes in `plan`'s range, with their figures. */
+/**
+ * The overview's `limit` remote hosts with the most bytes in `plan`'s range, with their figures.
+ * Whole clean blocks of clean days are read from flow_remote_week_rollups, unless `options.blocks` is
+ * false (the same answer from the day rows, which tests and measurements compare with).
+ */
 export async function readTopRemotes(
   connection: DuckDBConnection,
   plan: FlowRangePlan,
   limit: number,
   hints: TopRemoteHints = new Map(),
+  options: { blocks?: boolean } = {},
 ): Promise<TopRemote[]> {
-  const { days, hours } = await planRemoteDays(connection, plan);
-  const dayCount = await countDays(connection, days);
+  const remoteDays = await planRemoteDays(connection, plan);
+  const { hours } = remoteDays;
+  const { blocks, days } =
+    options.blocks === false
+      ? { blocks: [], days: remoteDays.days }
+      : await planRemoteBlocks(connection, remoteDays.days);
+  const dayCount = await countSlots(
+    connection,
+    days,
+    ROLLUP_DAY_US,
+    'flow_remote_day_rollups',
+    'day_at',
+    (c) => dayCondition(days, c),
+  );
+  const blockCount = await countSlots(
+    connection,
+    blocks,
+    ROLLUP_BLOCK_US,
+    'flow_remote_week_rollups',
+    'block_at',
+    (c) => blockCondition(blocks, c),
+  );
   const c = new SqlConditions();
   const parts = `WITH rest AS MATERIALIZED (
        SELECT addr, sum(bytes)::BIGINT AS bytes FROM (
-         SELECT remote_addr AS addr, bytes FROM flow_peer_rollups
-         WHERE ${rollupCondition(hours, c)} AND ${REMOTE_SIDE}
+         ${perRun(
+           hours.rollup,
+           (rollup) => `SELECT remote_addr AS addr, bytes FROM flow_peer_rollups
+             WHERE ${rollupCondition({ ...hours, rollup }, c)} AND ${REMOTE_SIDE}`,
+         )}
          UNION ALL
          SELECT ${REMOTE_ADDR}, src_bytes + dst_bytes FROM flows WHERE ${rawCondition(hours, c)} AND ${REMOTE_SIDE}
        ) GROUP BY addr
      ), parts AS NOT MATERIALIZED (
-       SELECT remote_addr AS addr, bytes FROM flow_remote_day_rollups WHERE ${dayCondition(days, c)}
+       ${perRun(
+         blocks,
+         (run) =>
+           `SELECT remote_addr AS addr, bytes FROM flow_remote_week_rollups WHERE ${blockCondition(run, c)}`,
+       )}
+       UNION ALL
+       ${perRun(days, (run) => `SELECT remote_addr AS addr, bytes FROM flow_remote_day_rollups WHERE ${dayCondition(run, c)}`)}
        UNION ALL SELECT addr, bytes FROM rest
      )`;
   const ranked = await rankHosts(
     connection,
-    { parts, c, buckets: dayCount + 1, aggregates: '' },
+    { parts, c, buckets: blockCount + dayCount + 1, aggregates: '' },
     limit,
     hints,
     `remotes/${rangeKey(plan)}/${limit}`,
@@ -149,11 +208,27 @@ export async function readTopRemotes(
     `SELECT addr, arg_max(name, name_seen_at) FILTER (WHERE name IS NOT NULL) AS name,
             sum(flows)::BIGINT AS flows, len(list_distinct(flatten(list(local_addrs))))::BIGINT AS devices
      FROM (
-       SELECT remote_addr AS addr, name, name_seen_at, flows, local_addrs FROM flow_remote_day_rollups
-       WHERE ${dayCondition(days, d)} AND remote_addr IN (SELECT unnest([${addrs}]))
+       ${perRun(
+         blocks,
+         (
+           run,
+         ) => `SELECT remote_addr AS addr, name, name_seen_at, flows, local_addrs FROM flow_remote_week_rollups
+           WHERE ${blockCondition(run, d)} AND remote_addr IN (SELECT unnest([${addrs}]))`,
+       )}
        UNION ALL
-       SELECT remote_addr, name, name_seen_at, flows, [local_addr] FROM flow_peer_rollups
-       WHERE ${rollupCondition(hours, d)} AND ${REMOTE_SIDE} AND remote_addr IN (${addrs})
+       ${perRun(
+         days,
+         (
+           run,
+         ) => `SELECT remote_addr AS addr, name, name_seen_at, flows, local_addrs FROM flow_remote_day_rollups
+           WHERE ${dayCondition(run, d)} AND remote_addr IN (SELECT unnest([${addrs}]))`,
+       )}
+       UNION ALL
+       ${perRun(
+         hours.rollup,
+         (rollup) => `SELECT remote_addr, name, name_seen_at, flows, [local_addr] FROM flow_peer_rollups
+           WHERE ${rollupCondition({ ...hours, rollup }, d)} AND ${REMOTE_SIDE} AND remote_addr IN (${addrs})`,
+       )}
        UNION ALL
        SELECT ${REMOTE_ADDR}, ${FLOW_NAME}, CASE WHEN ${FLOW_NAME} IS NOT NULL THEN last_seen_at END, 1, [${LOCAL_ADDR}]
        FROM flows WHERE ${rawCondition(hours, d)} AND ${REMOTE_SIDE} AND ${REMOTE_ADDR} IN (${addrs})
