@@ -41,7 +41,7 @@ export function cidrToRange(cidr: string): { first: bigint; last: bigint } | nul
 }
 
 /** Dotted-quad IPv4 in text[start, end) as a number, or -1. Leading zeros are refused (octal in some tools). */
-function parseIpv4(text: string, start: number, end: number): number {
+export function parseIpv4(text: string, start: number, end: number): number {
   let value = 0;
   let octet = 0;
   let digits = 0;

@@ -13,7 +13,7 @@ import {
   type DuckDBAppender,
   type DuckDBType,
 } from './duckdb-api.js';
-import { addressToNumber } from '../address-number.js';
+import { addressToNumber, parseIpv4 } from '../address-number.js';
 
 /**
  * Appends rows to a DuckDB appender one data chunk (2048 rows) at a time, column-wise.
@@ -341,7 +341,7 @@ export class AddressNumberColumn extends Column {
 
   /** Sets the row to the number of `addr`, or NULL where `addr` is not an IPv4 or IPv6 address. */
   setAddress(row: number, addr: string): void {
-    const v4 = ipv4Number(addr);
+    const v4 = parseIpv4(addr, 0, addr.length);
     if (v4 >= 0) {
       // ::ffff:a.b.c.d: the address in the low word, 0xffff above it (address-number.ts).
       const w = row * 4;
@@ -365,33 +365,6 @@ export class AddressNumberColumn extends Column {
     this.words.fill(0, row * 4, row * 4 + 4);
     super.setNull(row);
   }
-}
-
-/** Dotted-quad IPv4 as a number, or -1; as strict as address-number.ts (no leading zeros). */
-function ipv4Number(text: string): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 1 && octet === 0) return -1;
-      octet = octet * 10 + (c - 48);
-      digits++;
-      if (octet > 255) return -1;
-    } else if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return -1;
-    }
-  }
-  if (digits === 0 || dots !== 3) return -1;
-  return value * 256 + octet;
 }
 
 /** A 128-bit number as four little-endian 32-bit words (DuckDB's uhugeint_t: lower, then upper 64 bits). */

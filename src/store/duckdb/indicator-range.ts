@@ -1,4 +1,4 @@
-import { cidrToRange } from '../address-number.js';
+import { cidrToRange, parseIpv4 } from '../address-number.js';
 
 /** The numeric range of an address or network value, with its first and last address as text. */
 export interface IndicatorRange {
@@ -37,29 +37,8 @@ export function indicatorRange(type: string, value: string): IndicatorRange | nu
  * gives for it, without BigInt: most indicators of the big feeds are single IPv4 addresses.
  */
 export function ipv4RangeNumber(value: string): number {
-  let number = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 1 && octet === 0) return -1;
-      octet = octet * 10 + (c - 48);
-      digits++;
-      if (octet > 255) return -1;
-    } else if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      number = number * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return -1;
-    }
-  }
-  if (digits === 0 || dots !== 3) return -1;
-  return IPV4_MAPPED_BASE_NUMBER + number * 256 + octet;
+  const number = parseIpv4(value, 0, value.length);
+  return number < 0 ? -1 : IPV4_MAPPED_BASE_NUMBER + number;
 }
 
 /** An address number as text: dotted quad for IPv4 (`isV4`), RFC 5952 for IPv6. */
