@@ -102,7 +102,7 @@ function printReports(reports: RuleRunReport[], commitMs: ReadonlyMap<string, nu
     const passes = report.passes
       .map(
         (p) =>
-          `${p.pass} ${(p.durationMs / 1000).toFixed(2)} s/${p.rows} rows${p.truncated ? ' (capped)' : ''}`,
+          `${p.pass} ${(p.durationMs / 1000).toFixed(2)} s/${p.skipReason === null ? `${p.rows} rows` : `skipped (${p.skipReason})`}${p.truncated ? ' (capped)' : ''}`,
       )
       .join(', ');
     const committed = commitMs.get(report.ruleId);

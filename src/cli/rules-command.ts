@@ -446,7 +446,7 @@ function printReport(ctx: CliContext, report: RuleRunReport): void {
         : '';
     line(
       out,
-      `  ${pass.pass}: stored ${formatLocalTime(pass.windowStart)} to ${formatLocalTime(pass.windowEnd)}${indicators}: ${pass.skipped ? 'skipped, no new indicators' : plural(pass.rows, 'row')}${pass.truncated ? ' (capped)' : ''}`,
+      `  ${pass.pass}: stored ${formatLocalTime(pass.windowStart)} to ${formatLocalTime(pass.windowEnd)}${indicators}: ${skipText(pass.skipReason) ?? plural(pass.rows, 'row')}${pass.truncated ? ' (capped)' : ''}`,
     );
   }
   if (report.warning) {
@@ -454,6 +454,13 @@ function printReport(ctx: CliContext, report: RuleRunReport): void {
     line(out, `  hint: ${report.warning.hint}`);
   }
 }
+
+const skipText = (reason: string | null): string | null =>
+  reason === null
+    ? null
+    : reason === 'no-new-rows'
+      ? 'skipped, no new rows in the tables it is driven by'
+      : 'skipped, no new indicators';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -479,6 +486,7 @@ function reportToJson(report: RuleRunReport): Record<string, unknown> {
       rows: pass.rows,
       truncated: pass.truncated,
       skipped: pass.skipped,
+      skip_reason: pass.skipReason,
       duration_ms: Math.round(pass.durationMs),
     })),
     error:

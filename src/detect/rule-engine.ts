@@ -4,7 +4,7 @@ import type { EpochMicros, RuleFinding, RuleRunCommit, RuleState, RunProvenance 
 import type { Store } from '../store/index.js';
 import { planPasses, type RulePass } from './plan-passes.js';
 import { microsFromIso } from './relative-time.js';
-import { ruleSqlFor, type LoadedRule } from './rule.js';
+import { ruleSqlFor, type DrivingTable, type LoadedRule } from './rule.js';
 
 /** Writes a run's findings as alerts and its watermarks, in one transaction (alert/ provides it). */
 export type CommitRun = (run: RuleRunCommit) => Promise<{ created: number; updated: number }>;
@@ -19,8 +19,13 @@ export interface PassReport extends RulePass {
   rows: number;
   truncated: boolean;
   durationMs: number;
-  /** A retro-hunt pass not run because no indicator listing began in its indicator window. */
+  /** A pass not run because it could only return nothing (`skipReason` says why). */
   skipped: boolean;
+  /**
+   * `no-new-indicators`: a retro-hunt pass with no indicator listing begun in its indicator window.
+   * `no-new-rows`: no row of the tables the rule is driven by (rule.yaml `driven_by`) in its window.
+   */
+  skipReason: 'no-new-indicators' | 'no-new-rows' | null;
 }
 
 /** What one rule's run did, for printing. */
@@ -102,13 +107,21 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
     try {
       for (const pass of plan.passes) {
         const passStarted = performance.now();
-        if (pass.pass === 'retro-hunt' && !(await hasNewListings(deps.store, pass, timeoutMs))) {
+        const skipReason =
+          pass.pass === 'retro-hunt' && !(await hasNewListings(deps.store, pass, timeoutMs))
+            ? 'no-new-indicators'
+            : definition.drivenBy.length > 0 &&
+                !(await hasDrivingRows(deps.store, definition.drivenBy, pass, timeoutMs))
+              ? 'no-new-rows'
+              : null;
+        if (skipReason !== null) {
           report.passes.push({
             ...pass,
             rows: 0,
             truncated: false,
             durationMs: performance.now() - passStarted,
             skipped: true,
+            skipReason,
           });
           continue;
         }
@@ -133,6 +146,7 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
           truncated: result.truncated,
           durationMs: performance.now() - passStarted,
           skipped: false,
+          skipReason: null,
         });
         if (result.truncated) {
           report.status = 'capped';
@@ -223,6 +237,31 @@ async function hasNewListings(store: Store, pass: RulePass, timeoutMs: number): 
   const result = await store.runRuleQuery(
     'SELECT 1 FROM indicator_listings WHERE listed_from >= $indicators_since AND listed_from < $indicators_until',
     { indicators_since: pass.indicatorsSince, indicators_until: pass.indicatorsUntil },
+    { timeoutMs, maxRows: 1 },
+  );
+  return result.rows.length > 0;
+}
+
+/**
+ * Whether any of `tables` (rule.yaml `driven_by`, checked against DRIVING_TABLES) holds a row ingested
+ * in the pass's window. A rule driven by them returns rows only from such rows (its tests check that it
+ * stays quiet over an empty window), so without any the pass would read indicators and history to find
+ * nothing: a window with no new traffic, or a retro-hunt over an empty history.
+ */
+async function hasDrivingRows(
+  store: Store,
+  tables: readonly DrivingTable[],
+  pass: RulePass,
+  timeoutMs: number,
+): Promise<boolean> {
+  // The store wraps the query in LIMIT 2, so the scans stop at the first row either finds.
+  const probes = tables.map(
+    (table) =>
+      `SELECT 1 AS found FROM ${table} WHERE ingested_at >= $window_start AND ingested_at < $window_end`,
+  );
+  const result = await store.runRuleQuery(
+    probes.join(' UNION ALL '),
+    { window_start: pass.windowStart, window_end: pass.windowEnd },
     { timeoutMs, maxRows: 1 },
   );
   return result.rows.length > 0;

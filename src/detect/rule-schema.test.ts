@@ -21,6 +21,8 @@ describe('checkRuleYaml', () => {
         suppress_for: '1d',
         limits: { timeout: '30s', max_results: 500 },
         modified: '2026-12-01',
+        requires: { tables: ['flows', 'dns', 'indicator_match_periods'] },
+        driven_by: ['flows', 'dns'],
       }),
     );
     expect(result.ok).toBe(true);
@@ -35,6 +37,7 @@ describe('checkRuleYaml', () => {
       entities: { device_addr: 'device_addr', remote_addr: 'remote_addr' },
       suppressForUs: 86_400_000_000,
       limits: { timeoutUs: 30_000_000, maxResults: 500 },
+      drivenBy: ['flows', 'dns'],
       created: '2026-11-28',
       modified: '2026-12-01',
     });
@@ -48,6 +51,7 @@ describe('checkRuleYaml', () => {
       entities: {},
       suppressForUs: null,
       limits: { timeoutUs: null, maxResults: null },
+      drivenBy: [],
       modified: null,
     });
   });
@@ -137,6 +141,21 @@ describe('checkRuleYaml', () => {
       description: 'a limit of zero rows',
       data: ruleYaml({ limits: { max_results: 0 } }),
       expected: /"limits.max_results" must be a whole number of at least 1/,
+    },
+    {
+      description: 'a driving table without an ingestion time',
+      data: ruleYaml({ requires: { tables: ['flows', 'devices'] }, driven_by: ['devices'] }),
+      expected: /"driven_by\[0\]" must be one of flows, dns/,
+    },
+    {
+      description: 'a driving table the rule does not declare it reads',
+      data: ruleYaml({ requires: { tables: ['flows'] }, driven_by: ['dns'] }),
+      expected: /"driven_by\[0\]" names "dns", which requires.tables does not list/,
+    },
+    {
+      description: 'an empty driven_by list',
+      data: ruleYaml({ driven_by: [] }),
+      expected: /"driven_by" must name at least one table/,
     },
     {
       description: 'requires without tables',

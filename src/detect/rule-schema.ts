@@ -3,9 +3,11 @@ import { YamoriError } from '../errors/index.js';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../records/index.js';
 import { parseDuration } from './duration.js';
 import {
+  DRIVING_TABLES,
   ENTITY_ROLES,
   RULE_KINDS,
   RULE_STATUSES,
+  type DrivingTable,
   type EntityRole,
   type RuleDefinition,
   type RuleKind,
@@ -30,6 +32,7 @@ const KEYS: Record<string, boolean> = {
   triage: false,
   references: false,
   requires: false,
+  driven_by: true,
   author: false,
   created: false,
   modified: true,
@@ -167,6 +170,22 @@ export function checkRuleYaml(yaml: YamlFile): SchemaResult {
     }
   }
 
+  const drivenBy: DrivingTable[] = [];
+  textList(['driven_by'], doc['driven_by']).forEach((table, index) => {
+    if (!(DRIVING_TABLES as readonly string[]).includes(table)) {
+      fail(
+        ['driven_by', index],
+        `must be one of ${DRIVING_TABLES.join(', ')}`,
+        `Only tables stored with an ingestion time drive a window; got "${table}".`,
+      );
+    } else if (requiresDoc !== null && !requires.tables.includes(table)) {
+      fail(['driven_by', index], `names "${table}", which requires.tables does not list`);
+    } else if (!drivenBy.includes(table as DrivingTable)) drivenBy.push(table as DrivingTable);
+  });
+  if (Array.isArray(doc['driven_by']) && doc['driven_by'].length === 0) {
+    fail(['driven_by'], 'must name at least one table', 'Leave the key out to have every pass run.');
+  }
+
   const created = date(doc['created'], ['created'], fail);
   const modified = doc['modified'] === undefined ? null : date(doc['modified'], ['modified'], fail);
   if (created !== null && modified !== null && modified < created) {
@@ -213,6 +232,7 @@ export function checkRuleYaml(yaml: YamlFile): SchemaResult {
     triage: text('triage'),
     references,
     requires,
+    drivenBy,
     author: text('author'),
     created: created ?? '',
     modified,

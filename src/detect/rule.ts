@@ -21,6 +21,13 @@ export const ENTITY_ROLES = [
 ] as const;
 export type EntityRole = (typeof ENTITY_ROLES)[number];
 
+/**
+ * Tables a rule may name under `driven_by`: the ones stored with an ingestion time, which the engine's
+ * windows ($window_start, $window_end) are on.
+ */
+export const DRIVING_TABLES = ['flows', 'dns'] as const;
+export type DrivingTable = (typeof DRIVING_TABLES)[number];
+
 /** The parameters the engine binds; a rule uses the first two, an indicator rule all four. */
 export const WINDOW_PARAMETERS = ['window_start', 'window_end'] as const;
 export const INDICATOR_PARAMETERS = ['indicators_since', 'indicators_until'] as const;
@@ -43,6 +50,12 @@ export interface RuleDefinition {
   triage: string;
   references: string[];
   requires: { tables: string[]; feeds: string[] };
+  /**
+   * `driven_by`: every result row comes from a row of one of these tables ingested in the pass's
+   * window, so a pass whose window holds none of their rows returns nothing and is not run. Empty: every
+   * pass runs.
+   */
+  drivenBy: DrivingTable[];
   author: string;
   /** YYYY-MM-DD. */
   created: string;

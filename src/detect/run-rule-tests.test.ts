@@ -121,4 +121,43 @@ describe('runRuleTestCase', () => {
     );
     expect(results[0]?.failure).toEqual([]);
   });
+
+  const drivenTests = `cases:
+  - name: fires on outbound SSH in the window
+    given: { flows: [{ dst_addr: 198.51.100.20, dst_port: 22, first_seen_at: -5m }] }
+    expect: [{ remote_addr: 198.51.100.20, connections: 1 }]
+  - name: stays quiet for HTTPS
+    given: { flows: [{ dst_addr: 198.51.100.20, dst_port: 443, first_seen_at: -5m }] }
+    expect: []
+`;
+
+  it('passes a rule driven by flows that reads them only through its window', async () => {
+    const results = await run(drivenTests, { yaml: ruleYaml({ driven_by: ['flows'] }) });
+    expect(results.map((r) => [r.passed, r.failure])).toEqual([
+      [true, []],
+      [true, []],
+    ]);
+  });
+
+  it('fails a rule that says driven_by but returns rows over a window without their rows', async () => {
+    // The same rows in the window, but the count reads every stored flow: with no new flow it still
+    // returns a row, which a skipped pass would never report.
+    const sql = `-- One row per device and server, whatever the window.
+SELECT src_addr AS device_addr, dst_addr AS remote_addr, count(*) AS connections,
+       min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at
+FROM flows
+WHERE direction = 'outbound' AND dst_port = 22 AND ingested_at < $window_end + INTERVAL 1 DAY
+  AND $window_start <= $window_end
+GROUP BY src_addr, dst_addr
+`;
+    const results = await run(drivenTests, { yaml: ruleYaml({ driven_by: ['flows'] }), sql });
+    expect(results[0]?.passed).toBe(false);
+    expect(results[0]?.failure).toEqual([
+      '  rule.yaml says driven_by: flows, but over a window holding none of their rows the query returned 1 row; the engine would skip such a pass and miss them. Read those tables only through $window_start/$window_end, or remove driven_by.',
+    ]);
+    expect(results[1]).toMatchObject({ passed: true });
+    // Without the declaration the same rule's cases pass: every pass runs.
+    const undeclared = await run(drivenTests, { sql });
+    expect(undeclared.map((r) => r.passed)).toEqual([true, true]);
+  });
 });

@@ -6,7 +6,8 @@ import { compareRows } from './compare-rows.js';
 import { loadFixtures, type FixtureClock } from './load-fixtures.js';
 import { createRuleEngine } from './rule-engine.js';
 import type { RuleTestCase } from './rule-tests.js';
-import type { LoadedRule } from './rule.js';
+import { EVERY_INDICATOR } from './plan-passes.js';
+import { ruleSqlFor, type LoadedRule } from './rule.js';
 
 /**
  * Opens the empty store one case runs on, with the store clock the case drives. The default is a
@@ -84,6 +85,14 @@ export async function runRuleTestCase(
         result.failure.push(...comparison.diff);
         break;
       }
+      const undriven = await rowsWithoutDrivingRows(opened, rule, run.at, config);
+      if (undriven > 0) {
+        result.passed = false;
+        result.failure.push(
+          `  ${label}rule.yaml says driven_by: ${rule.definition.drivenBy.join(', ')}, but over a window holding none of their rows the query returned ${undriven === 1 ? '1 row' : `${undriven} rows`}; the engine would skip such a pass and miss them. Read those tables only through $window_start/$window_end, or remove driven_by.`,
+        );
+        break;
+      }
     }
   } catch (error) {
     result.passed = false;
@@ -97,6 +106,34 @@ export async function runRuleTestCase(
   }
   result.durationMs = performance.now() - started;
   return result;
+}
+
+/**
+ * For a rule with `driven_by`: how many rows its query returns over the case's tables with an empty
+ * window ([at, at)), where none of the driving tables' rows are in the window, with every indicator
+ * listed before `at` (a window pass) and, for an indicator rule, with none (a retro-hunt pass that
+ * found no new listing). The engine skips such passes, so anything but 0 means the declaration is wrong.
+ */
+async function rowsWithoutDrivingRows(
+  store: Store,
+  rule: LoadedRule,
+  at: EpochMicros,
+  config: DetectConfig,
+): Promise<number> {
+  const definition = rule.definition;
+  if (definition.drivenBy.length === 0) return 0;
+  const timeoutMs = Math.max(1, Math.round((definition.limits.timeoutUs ?? config.ruleTimeoutS * 1e6) / 1e3));
+  const since = definition.kind === 'indicator' ? [EVERY_INDICATOR, at] : [EVERY_INDICATOR];
+  let rows = 0;
+  for (const indicatorsSince of since) {
+    const result = await store.runRuleQuery(
+      ruleSqlFor(rule, store.engine).sql,
+      { window_start: at, window_end: at, indicators_since: indicatorsSince, indicators_until: at },
+      { timeoutMs, maxRows: 100 },
+    );
+    rows = Math.max(rows, result.rows.length);
+  }
+  return rows;
 }
 
 async function setLastRun(store: Store, rule: LoadedRule, at: EpochMicros): Promise<void> {
