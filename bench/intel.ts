@@ -9,11 +9,13 @@
  * by themselves). Then, in process against a local HTTP server, the cost of an unchanged refresh
  * answered by a 304; and, in process too, the CPU time of each phase of a first load: parse, encode
  * (drafts to the text staged in DuckDB), and the store's part (staging, splitting, inserting, the
- * listings and match periods, commit), each measured over the whole export.
+ * listings and match periods, commit), each measured over the whole export; last, the store's part
+ * once more, statement by statement, with the commit and the checkpoint apart.
  *
  * Usage: npm run bench:intel [-- --rows N]
  */
 import { execFileSync } from 'node:child_process';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,8 @@ import { createIntelService } from '../src/intel/index.js';
 import { FEED_PARSERS } from '../src/intel/parsers/registry.js';
 import { startFeedServer } from '../src/intel/testing.js';
 import { createLogger } from '../src/log/index.js';
+import { applyIndicatorSnapshot } from '../src/store/duckdb/indicator-snapshot.js';
+import { runMigrations } from '../src/store/duckdb/migrations.js';
 import { SnapshotDrafts } from '../src/store/duckdb/snapshot-drafts.js';
 import { SnapshotEncoder } from '../src/store/duckdb/snapshot-encoder.js';
 import { openDuckDbStore } from '../src/store/index.js';
@@ -145,6 +149,76 @@ await phase('store (stage, split, insert, listings, match periods, commit)', asy
   );
   await phaseStore.close();
 });
+// The store's part once more, statement by statement: the same transaction the store runs, on a
+// connection that times each statement (wall, and the process's CPU while it ran: the slices' inserts
+// overlap the encoding of the next slice, whose CPU they include), then the commit and the checkpoint
+// that closing the database runs, apart.
+const STATEMENT_GROUPS: readonly [prefix: string, name: string][] = [
+  ['INSERT INTO indicators ', 'insert each slice into indicators (split, cast, write)'],
+  ['DELETE FROM indicator_docs', 'empty the staged slice'],
+  ['INSERT INTO indicator_listings', 'open the listings'],
+  ['INSERT INTO indicator_allowlist', 'allow-list rows'],
+  ['INSERT INTO indicator_match_periods', 'match periods'],
+  ['COMMIT', 'commit'],
+  ['CHECKPOINT', 'checkpoint'],
+];
+const statementTimes = new Map<string, { count: number; wall: number; cpu: number }>();
+function timed(connection: DuckDBConnection): DuckDBConnection {
+  return new Proxy(connection, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      if (property !== 'run' && property !== 'runAndReadAll') return method.bind(target);
+      return async (sql: string, ...rest: unknown[]) => {
+        const name = STATEMENT_GROUPS.find(([prefix]) => sql.startsWith(prefix))?.[1] ?? 'other statements';
+        const wallStarted = performance.now();
+        const cpuStarted = cpuNow();
+        try {
+          return await method.call(target, sql, ...rest);
+        } finally {
+          const entry = statementTimes.get(name) ?? { count: 0, wall: 0, cpu: 0 };
+          entry.count++;
+          entry.wall += (performance.now() - wallStarted) / 1000;
+          entry.cpu += cpuNow() - cpuStarted;
+          statementTimes.set(name, entry);
+        }
+      };
+    },
+  });
+}
+rmSync(phaseDb, { force: true });
+rmSync(phaseDb + '.wal', { force: true });
+const breakdownInstance = await DuckDBInstance.create(phaseDb, { enable_external_access: 'false' });
+const breakdownConnection = await breakdownInstance.connect();
+await runMigrations(breakdownConnection, { path: phaseDb, now: () => Date.now() * 1000 });
+const breakdownStarted = { wall: performance.now(), cpu: cpuNow() };
+const writer = timed(breakdownConnection);
+await writer.run('BEGIN TRANSACTION');
+await applyIndicatorSnapshot(writer, 'feodo', new SnapshotDrafts({ batches: parseExport() }), {
+  startedAt: Date.now() * 1000,
+  complete: true,
+});
+await writer.run('COMMIT');
+await writer.run('CHECKPOINT');
+const breakdownTotal = {
+  wall: (performance.now() - breakdownStarted.wall) / 1000,
+  cpu: cpuNow() - breakdownStarted.cpu,
+};
+breakdownConnection.closeSync();
+breakdownInstance.closeSync();
+const inStatements = [...statementTimes.values()].reduce(
+  (sum, entry) => ({ wall: sum.wall + entry.wall, cpu: sum.cpu + entry.cpu }),
+  { wall: 0, cpu: 0 },
+);
+const breakdownRows = [
+  ...[...statementTimes].map(
+    ([name, entry]) => `| ${name} | ${entry.count} | ${entry.wall.toFixed(2)} | ${entry.cpu.toFixed(2)} |`,
+  ),
+  `| between statements (parse and encode not overlapped, appending) | | ${(breakdownTotal.wall - inStatements.wall).toFixed(2)} | ${(breakdownTotal.cpu - inStatements.cpu).toFixed(2)} |`,
+  `| whole first load, parse included | | ${breakdownTotal.wall.toFixed(2)} | ${breakdownTotal.cpu.toFixed(2)} |`,
+];
+
 // Each measured line ran the phases before it too: take those off.
 const phaseRows = phases.map((entry, i) => {
   const own = i === 0 ? entry.cpu : entry.cpu - phases[i - 1]!.cpu;
@@ -170,6 +244,10 @@ const table = [
   '| first-load phase (in process) | CPU s | rows per CPU s |',
   '| --- | ---: | ---: |',
   ...phaseRows,
+  '',
+  '| first load, statement by statement (in process, file database) | statements | wall s | CPU s |',
+  '| --- | ---: | ---: | ---: |',
+  ...breakdownRows,
   '',
   `Load average (1 min) on ${cpus().length} CPUs: ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after; peak RSS from ${first.rssSource}.`,
   '',
