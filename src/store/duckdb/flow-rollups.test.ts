@@ -8,7 +8,17 @@ import type { DashboardOverview, DevicePeer } from '../dashboard.js';
 import type { Store } from '../store.js';
 import { buildFlow, openMemoryStore, TEST_EPOCH } from '../testing.js';
 import { openDuckDbStore } from './duckdb-store.js';
-import { planFlowRange, planRemoteBlocks, planRemoteDays, ROLLUP_BLOCK_US } from './flow-rollups.js';
+import type { DuckDBConnection } from './duckdb-api.js';
+import {
+  buildFlowRollups,
+  dirtyEndedHours,
+  markFlowHoursDirty,
+  planFlowRange,
+  planRemoteBlocks,
+  planRemoteDays,
+  pruneFlowRollups,
+  ROLLUP_BLOCK_US,
+} from './flow-rollups.js';
 import { readTopRemotes } from './top-remotes.js';
 
 const HOUR_US = 3_600_000_000;
@@ -466,7 +476,10 @@ describe('the top remote hosts from blocks of 7 days', () => {
           // For 10, twice: the second call starts from the first call's threshold.
           const hints = [new Map<string, number>(), new Map<string, number>()];
           for (let n = 0; n < (limit === 10 ? 2 : 1); n++) {
-            const fromDays = await readTopRemotes(connection, plan, limit, hints[0], { blocks: false });
+            const fromDays = await readTopRemotes(connection, plan, limit, hints[0], {
+              blocks: false,
+              cache: false,
+            });
             const fromBlocks = await readTopRemotes(connection, plan, limit, hints[1]);
             expect(fromBlocks).toEqual(fromDays);
             expect(fromBlocks).toEqual(expected.topRemotes);
@@ -518,4 +531,150 @@ describe('the top remote hosts from blocks of 7 days', () => {
     await store.pruneFlows(midnight);
     await expectBlocksExact(kept.filter((f) => f.lastSeenAt >= midnight));
   }, 180_000);
+});
+
+describe('the top remote hosts from sums kept between calls', () => {
+  // One instance: flows come and go through a writer connection (as the store's writes do, with the
+  // same rollup functions) while the reader connection keeps its sums in temporary tables.
+  let dir: string;
+  let instance: DuckDBInstance;
+  let writer: DuckDBConnection;
+  let reader: DuckDBConnection;
+  const DAY_US = 24 * HOUR_US;
+  const NOW = TEST_EPOCH + 40 * DAY_US;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'yamori-kept-'));
+  });
+  afterEach(() => {
+    reader?.closeSync();
+    writer?.closeSync();
+    instance?.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // 24 days: a third of the flows to 30 hosts seen again and again, the rest each to a host of its own.
+  const flowsOf = (count: number, seed: number, prefix: string): FlowRecord[] =>
+    generateFlows(count, 24 * 24, seed, (next, i) =>
+      next() < 0.35 ? `198.51.100.${1 + Math.floor(next() * 30)}` : `10.${seed}.${i >> 8}.${i & 255}`,
+    ).map((f) => ({ ...f, id: `${prefix}-${f.id}` }));
+  const firstBlock = Math.floor(TEST_EPOCH / ROLLUP_BLOCK_US) * ROLLUP_BLOCK_US + ROLLUP_BLOCK_US;
+  const ranges: [number, number][] = [
+    // Mid-hour inside a block to mid-day inside another; whole blocks with whole days and a
+    // part-day on either side; whole days inside one block; 7 days cut mid-hour.
+    [TEST_EPOCH + 2 * DAY_US + 5 * HOUR_US + 7 * MINUTE_US, TEST_EPOCH + 20 * DAY_US + 3 * HOUR_US + 1],
+    [firstBlock - 3 * DAY_US - 5 * HOUR_US, firstBlock + 2 * ROLLUP_BLOCK_US + 2 * DAY_US + 7 * HOUR_US],
+    [firstBlock + DAY_US, firstBlock + 6 * DAY_US],
+    [
+      TEST_EPOCH + 9 * DAY_US + 13 * HOUR_US + 25 * MINUTE_US,
+      TEST_EPOCH + 16 * DAY_US + 13 * HOUR_US + 25 * MINUTE_US,
+    ],
+  ];
+
+  async function rollUp(): Promise<void> {
+    for (;;) {
+      const hours = await dirtyEndedHours(writer, NOW);
+      if (hours.length === 0) return;
+      await writer.run('BEGIN TRANSACTION');
+      await buildFlowRollups(writer, hours);
+      await writer.run('COMMIT');
+    }
+  }
+
+  /** Moves the held flows with this id prefix into flows, as a late write does. */
+  async function arrive(held: readonly FlowRecord[], prefix: string): Promise<void> {
+    await writer.run('BEGIN TRANSACTION');
+    await writer.run(`INSERT INTO flows SELECT * FROM held WHERE starts_with(id, '${prefix}-')`);
+    await markFlowHoursDirty(
+      writer,
+      held.filter((f) => f.id.startsWith(`${prefix}-`)),
+    );
+    await writer.run('COMMIT');
+  }
+
+  const keptTables = async (): Promise<number> =>
+    Number(
+      (
+        await reader.runAndReadAll(
+          "SELECT count(*) FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'top_remote_middle_')",
+        )
+      ).getRows()[0]![0],
+    );
+
+  /** Each range, three calls in a row: all equal to the flows and to a ranking that keeps nothing. */
+  async function expectExact(
+    flows: readonly FlowRecord[],
+    hints: Map<string, number>,
+    among = ranges,
+  ): Promise<void> {
+    for (const [since, until] of among) {
+      const plan = await planFlowRange(reader, since, until);
+      const expected = expectedOverview(flows, since, until, 1, 1).topRemotes;
+      expect(await readTopRemotes(reader, plan, 10, new Map(), { cache: false })).toEqual(expected);
+      for (let n = 0; n < 3; n++) expect(await readTopRemotes(reader, plan, 10, hints)).toEqual(expected);
+    }
+  }
+
+  it('ranks as the flows do, and never from sums made before late flows, rebuilds or pruning', async () => {
+    const flows = flowsOf(3_000, 31, 'a');
+    const late = flowsOf(500, 32, 'late');
+    // One host, not ranked before, whose late flows alone outweigh every other host: it is in no
+    // kept sum, so the ranking must see that the flows outside them can decide it.
+    const big = flowsOf(40, 33, 'big').map((f) =>
+      f.direction === 'inbound'
+        ? { ...f, srcAddr: '192.0.2.77', srcBytes: 400_000_000 }
+        : { ...f, direction: 'outbound' as const, dstAddr: '192.0.2.77', dstBytes: 400_000_000 },
+    );
+    const store = await openDuckDbStore(
+      { database: { path: path.join(dir, 'y.duckdb') }, maxBatchRows: 50_000, flushIntervalMs: 2_000 },
+      { now: () => NOW },
+    );
+    await store.writeFlows([...flows, ...late, ...big]);
+    await store.close();
+    instance = await DuckDBInstance.create(path.join(dir, 'y.duckdb'));
+    writer = await instance.connect();
+    reader = await instance.connect();
+    await writer.run(
+      "CREATE TABLE held AS SELECT * FROM flows WHERE starts_with(id, 'late-') OR starts_with(id, 'big-')",
+    );
+    await writer.run('DELETE FROM flows WHERE id IN (SELECT id FROM held)');
+    await rollUp();
+    const hints = new Map<string, number>();
+    // One range first: its sums, kept after the first call, serve the calls after it.
+    const first = ranges.slice(0, 1);
+    await expectExact(flows, hints, first);
+    expect(await keptTables()).toBe(1);
+
+    // Late flows: their hours are read from the flows (other runs, other sums kept) until rolled up
+    // again; then the runs are the first ones again, but their rows changed: the sums kept for them
+    // first must not be used.
+    await arrive(late, 'late');
+    await expectExact([...flows, ...late], hints, first);
+    await rollUp();
+    await expectExact([...flows, ...late], hints, first);
+    await expectExact([...flows, ...late], hints);
+    expect(await keptTables()).toBe(ranges.length);
+
+    await arrive(big, 'big');
+    const withBig = [...flows, ...late, ...big];
+    for (const [since, until] of ranges) {
+      if (big.some((f) => f.firstSeenAt >= since && f.firstSeenAt < until)) {
+        const plan = await planFlowRange(reader, since, until);
+        expect((await readTopRemotes(reader, plan, 10, hints))[0]?.addr).toBe('192.0.2.77');
+      }
+    }
+    await expectExact(withBig, hints);
+    await rollUp();
+    await expectExact(withBig, hints);
+
+    // Pruning mid-day inside a block drops rows of hours, days and blocks.
+    const before = firstBlock + 3 * DAY_US + 5 * HOUR_US + 17 * MINUTE_US;
+    await writer.run('BEGIN TRANSACTION');
+    await writer.run(`DELETE FROM flows WHERE epoch_us(last_seen_at) < ${before}`);
+    await pruneFlowRollups(writer, before);
+    await writer.run('COMMIT');
+    const kept = withBig.filter((f) => f.lastSeenAt >= before);
+    await expectExact(kept, hints);
+    await rollUp();
+    await expectExact(kept, hints);
+  }, 240_000);
 });

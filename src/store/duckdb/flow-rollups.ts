@@ -25,6 +25,10 @@
  * that is going on, whose day is rebuilt every hour, is summed once, after it). A block's rows are
  * right for the flows when its seven days' rows are, so readers use them only for a block off that
  * list whose seven days are all whole, rolled up and clean (`planRemoteBlocks`).
+ *
+ * flow_rollup_generation (migration 12) holds a number counted up in the transaction of every write
+ * of hour, day or block rows (`bumpRollupGeneration`): sums of those rows kept elsewhere
+ * (top-remotes.ts) are the rows' sums as long as the number is the one read when they were made.
  */
 import type { DuckDBConnection } from './duckdb-api.js';
 import type { EpochMicros, FlowRecord } from '../../records/index.js';
@@ -94,10 +98,22 @@ export async function pruneFlowRollups(connection: DuckDBConnection, before: Epo
   // the days it keeps.
   await connection.run('DELETE FROM flow_remote_week_rollups WHERE block_at < $cutoff', params);
   await connection.run('DELETE FROM flow_rollup_dirty_blocks WHERE block_at < $cutoff', params);
+  await bumpRollupGeneration(connection);
   const cutoff = hourOf(before + ROLLUP_HOUR_US - 1);
   if (blockOf(cutoff) < cutoff) await markBlocksDirty(connection, [blockOf(cutoff)]);
   if (dayOf(cutoff) < cutoff) await markDaysDirty(connection, [dayOf(cutoff)]);
   await rebuildCleanDays(connection);
+}
+
+/** Counts flow_rollup_generation up: hour, day or block rows change in this transaction. */
+async function bumpRollupGeneration(connection: DuckDBConnection): Promise<void> {
+  await connection.run('UPDATE flow_rollup_generation SET generation = generation + 1');
+}
+
+/** The number flow_rollup_generation holds now. */
+export async function readRollupGeneration(connection: DuckDBConnection): Promise<number> {
+  const reader = await connection.runAndReadAll('SELECT max(generation) AS g FROM flow_rollup_generation');
+  return Number(reader.getRowObjects()[0]?.g ?? 0);
 }
 
 async function markBlocksDirty(connection: DuckDBConnection, blocks: readonly number[]): Promise<void> {
@@ -118,6 +134,7 @@ async function rebuildEndedBlocks(connection: DuckDBConnection): Promise<void> {
   const blocks = reader.getRowObjects().map((row) => Number(row.at));
   if (blocks.length === 0) return;
   const list = timestampList(blocks);
+  await bumpRollupGeneration(connection);
   await connection.run(`DELETE FROM flow_remote_week_rollups WHERE block_at IN (${list})`);
   await connection.run(
     `INSERT INTO flow_remote_week_rollups
@@ -159,6 +176,7 @@ async function rebuildDays(connection: DuckDBConnection, days: readonly number[]
     lo: timestampTz(Math.min(...days)),
     hi: timestampTz(Math.max(...days) + ROLLUP_DAY_US),
   };
+  await bumpRollupGeneration(connection);
   await connection.run(`DELETE FROM flow_remote_day_rollups WHERE day_at IN (${list})`);
   await connection.run(
     `INSERT INTO flow_remote_day_rollups
@@ -211,6 +229,7 @@ export async function buildFlowRollups(
     hi: timestampTz(Math.max(...hours) + ROLLUP_HOUR_US),
   };
   const inHours = `first_seen_at >= $lo AND first_seen_at < $hi AND ${slotSql('first_seen_at', ROLLUP_HOUR_US)} IN (${list})`;
+  await bumpRollupGeneration(connection);
   await connection.run(
     `DELETE FROM flow_traffic_rollups
      WHERE slot_at >= $lo AND slot_at < $hi AND ${slotSql('slot_at', ROLLUP_HOUR_US)} IN (${list})`,

@@ -685,6 +685,17 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 12,
+    name: 'dashboard: a generation number of the rollups',
+    steps: [
+      // One row, counted up in the transaction of every write of hour, day or block rollup rows
+      // (rebuilt, pruned; flow-rollups.ts). The overview keeps sums of those rows per host between
+      // calls (top-remotes.ts) and uses them only while the number is the one they were made at.
+      'CREATE TABLE flow_rollup_generation (generation BIGINT NOT NULL)',
+      'INSERT INTO flow_rollup_generation VALUES (0)',
+    ],
+  },
 ];
 
 /** The schema version this build writes. */
