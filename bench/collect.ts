@@ -13,8 +13,9 @@
  *    its queue is empty); for Yamori it is also checked against the datagrams it decoded, which
  *    counts too what its socket-reader thread dropped when storing fell 64 MiB of datagrams behind,
  *    and the flows it decoded but gave up (`flowsLost`, its buffer of flows waiting for the store
- *    full) make a rate lossy too. A run of a few seconds measures bursts (that queue absorbs them); a
- *    longer --seconds, the sustained rate.
+ *    full) make a rate lossy too. A run of a few seconds measures bursts (that queue absorbs them), so
+ *    the rates are then sent again for --sustain-seconds (20 by default), long enough to overflow
+ *    any queue, which measures the sustained rate; that sweep stops once both tools have lost.
  * 4. softflowd straight to each receiver over UDP, as fast as it goes (it reads the file and sends
  *    the flows it expires; with -m it expires them all along).
  *
@@ -44,11 +45,13 @@ const { values } = parseArgs({
     packets: { type: 'string', default: '1000000' },
     rates: { type: 'string', default: '5000,10000,20000,40000,80000,160000' },
     seconds: { type: 'string', default: '3' },
+    'sustain-seconds': { type: 'string', default: '20' },
   },
 });
 const packets = Number(values.packets);
 const rates = values.rates.split(',').map(Number);
-const seconds = Number(values.seconds);
+const burstSeconds = Number(values.seconds);
+const sustainSeconds = Number(values['sustain-seconds']);
 
 interface Receiver {
   name: string;
@@ -249,6 +252,7 @@ async function replay(
   port: number,
   messages: Buffer[],
   rate: number,
+  seconds: number,
 ): Promise<{ sent: number; seconds: number }> {
   const total = Math.round(rate * seconds);
   const started = performance.now();
@@ -341,31 +345,44 @@ async function main(): Promise<void> {
 
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  const rows: string[][] = [];
-  const lossFree = { yamori: 0, nfcapd: 0 };
-  for (const rate of rates) {
-    const yamori = await measure(
-      () => startYamori(`rate-${rate}`),
-      (port) => replay(socket, port, recorded.messages, rate),
-    );
-    const yamoriLoss = yamoriLossText(yamori);
-    const nfcapd = await measure(
-      () => startNfcapd(`nfcapd-${rate}`),
-      (port) => replay(socket, port, recorded.messages, rate),
-    );
-    if (yamori.received === yamori.sent && yamori.kernelDrops === 0 && lastFlowsLost === 0)
-      lossFree.yamori = Math.max(lossFree.yamori, yamori.sent / yamori.sendSeconds);
-    if (nfcapd.kernelDrops === 0)
-      lossFree.nfcapd = Math.max(lossFree.nfcapd, nfcapd.sent / nfcapd.sendSeconds);
-    rows.push([
-      formatRate(rate),
-      formatRate(yamori.sent / yamori.sendSeconds),
-      yamoriLoss,
-      formatRate(nfcapd.sent / nfcapd.sendSeconds),
-      lossText(nfcapd),
-    ]);
-    say(`  ${rows.at(-1)!.join('  ')}`);
-  }
+  /** Sends each rate for `seconds` to each tool; stops once both lost at a rate, when `isStoppingAtLoss`. */
+  const sweep = async (
+    seconds: number,
+    isStoppingAtLoss: boolean,
+  ): Promise<{ rows: string[][]; lossFree: { yamori: number; nfcapd: number } }> => {
+    const rows: string[][] = [];
+    const lossFree = { yamori: 0, nfcapd: 0 };
+    const hasLost = { yamori: false, nfcapd: false };
+    for (const rate of rates) {
+      if (isStoppingAtLoss && hasLost.yamori && hasLost.nfcapd) break;
+      const yamori = await measure(
+        () => startYamori(`rate-${rate}`),
+        (port) => replay(socket, port, recorded.messages, rate, seconds),
+      );
+      const yamoriLoss = yamoriLossText(yamori);
+      const nfcapd = await measure(
+        () => startNfcapd(`nfcapd-${rate}`),
+        (port) => replay(socket, port, recorded.messages, rate, seconds),
+      );
+      if (yamori.received === yamori.sent && yamori.kernelDrops === 0 && lastFlowsLost === 0)
+        lossFree.yamori = Math.max(lossFree.yamori, yamori.sent / yamori.sendSeconds);
+      else hasLost.yamori = true;
+      if (nfcapd.kernelDrops === 0)
+        lossFree.nfcapd = Math.max(lossFree.nfcapd, nfcapd.sent / nfcapd.sendSeconds);
+      else hasLost.nfcapd = true;
+      rows.push([
+        formatRate(rate),
+        formatRate(yamori.sent / yamori.sendSeconds),
+        yamoriLoss,
+        formatRate(nfcapd.sent / nfcapd.sendSeconds),
+        lossText(nfcapd),
+      ]);
+      say(`  ${seconds} s: ${rows.at(-1)!.join('  ')}`);
+    }
+    return { rows, lossFree };
+  };
+  const burst = await sweep(burstSeconds, false);
+  const sustained = await sweep(sustainSeconds, true);
   socket.close();
 
   const direct: string[][] = [];
@@ -394,28 +411,37 @@ async function main(): Promise<void> {
   }
   const loadAfter = os.loadavg()[0]!;
 
-  const table: Table = {
-    headers: ['asked datagrams/s', 'yamori: sent/s', 'yamori: lost', 'nfcapd: sent/s', 'nfcapd: lost'],
-    rows,
-    rightAligned: [0, 1, 2, 3, 4],
-  };
+  const headers = ['asked datagrams/s', 'yamori: sent/s', 'yamori: lost', 'nfcapd: sent/s', 'nfcapd: lost'];
+  const table: Table = { headers, rows: burst.rows, rightAligned: [0, 1, 2, 3, 4] };
+  const sustainedTable: Table = { headers, rows: sustained.rows, rightAligned: [0, 1, 2, 3, 4] };
   const directTable: Table = {
     headers: ['softflowd -m 8192 straight to', 'datagrams', 'datagrams/s', 'lost'],
     rows: direct,
     rightAligned: [1, 2, 3],
   };
-  const ratio = lossFree.nfcapd > 0 ? (lossFree.yamori / lossFree.nfcapd).toFixed(2) : 'n/a';
-  const summary =
-    `Highest rate without loss: yamori collect ${formatRate(lossFree.yamori)} datagrams/s ` +
-    `(${formatRate(lossFree.yamori * recordsPerDatagram)} flow records/s), nfcapd ${formatRate(lossFree.nfcapd)} datagrams/s ` +
-    `(${formatRate(lossFree.nfcapd * recordsPerDatagram)} records/s); ratio yamori/nfcapd ${ratio}.`;
+  const summaryOf = (lossFree: { yamori: number; nfcapd: number }, what: string): string => {
+    const ratio = lossFree.nfcapd > 0 ? (lossFree.yamori / lossFree.nfcapd).toFixed(2) : 'n/a';
+    return (
+      `Highest rate without loss, ${what}: yamori collect ${formatRate(lossFree.yamori)} datagrams/s ` +
+      `(${formatRate(lossFree.yamori * recordsPerDatagram)} flow records/s), nfcapd ${formatRate(lossFree.nfcapd)} datagrams/s ` +
+      `(${formatRate(lossFree.nfcapd * recordsPerDatagram)} records/s); ratio yamori/nfcapd ${ratio}.`
+    );
+  };
+  const summary = `${summaryOf(burst.lossFree, `${burstSeconds}-second bursts`)} ${summaryOf(
+    sustained.lossFree,
+    `sustained for ${sustainSeconds} s`,
+  )}`;
   const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`;
   const load = `Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`;
   const buffers =
     `Receive buffer granted (ss rb): yamori collect ${formatRate(granted.yamori)} bytes, ` +
     `nfcapd ${formatRate(granted.nfcapd)} bytes; net.core.rmem_max ${formatRate(limit.before)} restored after.`;
   say();
+  say(`${burstSeconds}-second bursts:`);
   say(renderText(table));
+  say();
+  say(`Sustained for ${sustainSeconds} s:`);
+  say(renderText(sustainedTable));
   say();
   say(renderText(directTable));
   say();
@@ -426,6 +452,8 @@ async function main(): Promise<void> {
   say('Markdown:');
   say();
   say(renderMarkdown(table));
+  say();
+  say(renderMarkdown(sustainedTable));
   say();
   say(renderMarkdown(directTable));
   say();

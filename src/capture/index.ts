@@ -58,6 +58,7 @@ export {
   type ExporterStats,
   type DropReason,
   type DropCounts,
+  OneWayRow,
 } from './flow-export/index.js';
 export { openLogFile, readLogLines, type LogLineBatch, type ReadLogLinesOptions } from './read-log-lines.js';
 export { normaliseHttpHost, type LoggedFlow, type LoggedNames } from './logged-flow.js';

@@ -1,14 +1,13 @@
 /**
  * The collector's decoder thread (started by collect-socket-reader.ts): it takes the datagrams the
  * reader thread received, decodes them (capture/'s flow-export collector), stitches the one-way records
- * into flows (flow/'s stitcher) and hands the flows to the main thread packed (collect-flow-batch.ts),
- * so that the main thread only stores them.
+ * into flows (collect-stitcher.ts, flow/'s rules on numbers) and hands the flows to the main thread
+ * packed (collect-flow-batch.ts), so that the main thread only stores them.
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createFlowExportCollector } from '../capture/index.js';
-import { createFlowStitcher } from '../flow/index.js';
-import type { FlowRecord } from '../records/index.js';
-import { packFlows, transferablesOf } from './collect-flow-batch.js';
+import { FlowBatchBuilder, transferablesOf } from './collect-flow-batch.js';
+import { createCollectStitcher } from './collect-stitcher.js';
 import {
   exporterAddress,
   type CollectThreadsOptions,
@@ -23,24 +22,23 @@ const BATCH_FLOWS = 4096;
 function runDecoder(options: CollectThreadsOptions, input: MessagePort, main: MessagePort): void {
   const post = (message: DecoderMessage, transfer: ArrayBuffer[] = []): void =>
     main.postMessage(message, transfer);
-  let flows: FlowRecord[] = [];
+  const flows = new FlowBatchBuilder();
   let currentUs = 0;
   let decodedBytes = 0;
-  const stitcher = createFlowStitcher(
-    { ...options.flow, ...options.collect },
-    { onFlow: (flow) => flows.push(flow) },
-  );
+  // NetFlow/IPFIX records reach the stitcher as numbers (a reused row), flows leave it packed: no
+  // object or string is made per record, only the flow's text fields once it is emitted.
+  const stitcher = createCollectStitcher({ ...options.flow, ...options.collect }, { out: flows });
   const collector = createFlowExportCollector(options.collect, {
-    onFlow: (flow) => stitcher.add(flow, currentUs),
+    onFlow: (flow) => stitcher.addFlow(flow, currentUs),
+    onRecord: (row) => stitcher.addRow(row, currentUs),
   });
 
   let isScheduled = false;
 
   /** Posts the flows and counters; `always` even when nothing was decoded or stitched since the last. */
   function handOver(always = true): void {
-    if (!always && flows.length === 0 && decodedBytes === 0) return;
-    const batch = flows.length > 0 ? packFlows(flows) : null;
-    flows = [];
+    if (!always && flows.count === 0 && decodedBytes === 0) return;
+    const batch = flows.count > 0 ? flows.take() : null;
     post(
       { type: 'flows', batch, bytes: decodedBytes, collector: collector.stats(), stitch: stitcher.stats() },
       batch === null ? [] : transferablesOf(batch),
@@ -64,7 +62,7 @@ function runDecoder(options: CollectThreadsOptions, input: MessagePort, main: Me
       collector.receive(data.subarray(at, ends[i]), exporterAddress(exporters[i]!), currentUs);
       decodedBytes += ends[i]! - at;
       at = ends[i]!;
-      if (flows.length >= BATCH_FLOWS) handOver();
+      if (flows.count >= BATCH_FLOWS) handOver();
     }
     // Batches that arrived together go over in one message, after the last of them.
     if (!isScheduled) {

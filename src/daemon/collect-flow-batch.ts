@@ -198,3 +198,80 @@ export function unpackFlows(batch: FlowBatch, into: FlowRecord[]): void {
     into.push(flow);
   }
 }
+
+/** Where each number of a packed record sits in its row of `numbers` (NUMBER_FIELDS' order). */
+export const NumberAt = {
+  ipProto: 0,
+  ipVersion: 1,
+  srcPort: 2,
+  dstPort: 3,
+  firstSeenAt: 4,
+  lastSeenAt: 5,
+  srcBytes: 6,
+  dstBytes: 7,
+  srcPackets: 8,
+  dstPackets: 9,
+  srcPayloadBytes: 10,
+  dstPayloadBytes: 11,
+  vlan: 12,
+  innerVlan: 13,
+  srcTcpFlags: 14,
+  dstTcpFlags: 15,
+  samplingRate: 16,
+  countsEstimated: 17,
+} as const satisfies Record<(typeof NUMBER_FIELDS)[number], number>;
+
+/**
+ * Builds a FlowBatch row by row without FlowRecord objects (the decoder thread's stitcher writes
+ * straight into it): `row()` starts a record and returns where its numbers go in `numbers` (offsets
+ * NumberAt), then `text` takes the record's TEXT_FIELDS values, in that order, one call each.
+ */
+export class FlowBatchBuilder {
+  count = 0;
+  numbers = new Float64Array(1024 * N);
+  private textEnds = new Int32Array(1024 * T);
+  private parts: string[] = [];
+  private textAt = 0;
+  private end = 0;
+
+  /** Starts a record; its numbers go at the returned index plus NumberAt's offsets. */
+  row(): number {
+    const at = this.count * N;
+    if (at + N > this.numbers.length) {
+      const numbers = new Float64Array(this.numbers.length * 2);
+      numbers.set(this.numbers);
+      this.numbers = numbers;
+      const textEnds = new Int32Array(this.textEnds.length * 2);
+      textEnds.set(this.textEnds);
+      this.textEnds = textEnds;
+    }
+    this.count++;
+    return at;
+  }
+
+  /** The record's next text field (null for NULL). */
+  text(value: string | null): void {
+    if (value === null) {
+      this.textEnds[this.textAt++] = NULL_END;
+      return;
+    }
+    this.parts.push(value);
+    this.end += value.length;
+    this.textEnds[this.textAt++] = this.end;
+  }
+
+  /** The records so far as a batch (its own buffers, transferable), and an empty builder again. */
+  take(): FlowBatch {
+    const batch: FlowBatch = {
+      count: this.count,
+      numbers: this.numbers.slice(0, this.count * N),
+      text: this.parts.join(''),
+      textEnds: this.textEnds.slice(0, this.count * T),
+    };
+    this.count = 0;
+    this.parts = [];
+    this.textAt = 0;
+    this.end = 0;
+    return batch;
+  }
+}

@@ -11,6 +11,7 @@
 export { createFlowTable, type FlowTable, type FlowTableDeps, type FlowTableStats } from './flow-table.js';
 export {
   communityId,
+  hashTupleWords,
   icmpCounterpart,
   type CommunityIdTuple,
   type CommunityIdOptions,
@@ -19,6 +20,7 @@ export {
   createHomeNetworkMatcher,
   flowDirection,
   isMulticastOrBroadcast,
+  isMulticastOrBroadcastWords,
   type HomeNetworkMatcher,
 } from './home-network-matcher.js';
 export {

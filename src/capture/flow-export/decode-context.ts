@@ -2,6 +2,7 @@ import { formatIpv4, formatIpv6, formatMac } from '../../decode/index.js';
 import type { OneWayFlow } from '../../records/index.js';
 import type { DropReason } from './drop-reason.js';
 import { domainOfScope, type DomainState, type ExporterState } from './exporter-state.js';
+import { readAddressWords, type OneWayRow } from './one-way-row.js';
 import type { RecordFields } from './record-fields.js';
 
 const ICMP = 1;
@@ -22,6 +23,9 @@ export interface DecodeContext {
   /** NetFlow v5's header sampling interval; 0 when the header states none. */
   headerSamplingRate: number;
   onFlow: (flow: OneWayFlow) => void;
+  /** When set, NetFlow/IPFIX records go here as `row` instead of to `onFlow` (sFlow samples still go there). */
+  onRecord: ((row: OneWayRow) => void) | null;
+  row: OneWayRow;
 }
 
 export function drop(ctx: DecodeContext, reason: DropReason): void {
@@ -89,16 +93,16 @@ export function applyOptionsRecord(ctx: DecodeContext, f: RecordFields, scope: n
  */
 export function emitFlowRecord(ctx: DecodeContext, b: Uint8Array, f: RecordFields, scope: number): void {
   let ipVersion: 4 | 6;
-  let srcAddr: string;
-  let dstAddr: string;
+  let srcAt: number;
+  let dstAt: number;
   if (f.src4At >= 0 && f.dst4At >= 0) {
     ipVersion = 4;
-    srcAddr = formatIpv4(b, f.src4At);
-    dstAddr = formatIpv4(b, f.dst4At);
+    srcAt = f.src4At;
+    dstAt = f.dst4At;
   } else if (f.src6At >= 0 && f.dst6At >= 0) {
     ipVersion = 6;
-    srcAddr = formatIpv6(b, f.src6At);
-    dstAddr = formatIpv6(b, f.dst6At);
+    srcAt = f.src6At;
+    dstAt = f.dst6At;
   } else {
     drop(ctx, 'bad_record');
     return;
@@ -136,13 +140,44 @@ export function emitFlowRecord(ctx: DecodeContext, b: Uint8Array, f: RecordField
   const packets = f.packets >= 0 ? f.packets : Math.max(0, f.packetsTotal);
   const bytes = f.octets >= 0 ? f.octets : Math.max(0, f.octetsTotal);
   ctx.state.stats.records++;
+  const onRecord = ctx.onRecord;
+  if (onRecord !== null) {
+    const row = ctx.row;
+    row.exporter = ctx.state.stats.exporter;
+    row.domainId = domainOfScope(scope);
+    row.ipVersion = ipVersion;
+    row.ipProto = f.protocol;
+    readAddressWords(b, srcAt, ipVersion === 6, row.srcWords);
+    readAddressWords(b, dstAt, ipVersion === 6, row.dstWords);
+    row.srcPort = srcPort;
+    row.dstPort = dstPort;
+    row.packets = Math.round(packets * rate);
+    row.bytes = Math.round(bytes * rate);
+    row.reversePackets = Math.round(f.reversePackets * rate);
+    row.reverseBytes = Math.round(f.reverseOctets * rate);
+    row.firstSeenAt = firstSeenAt;
+    row.lastSeenAt = lastSeenAt;
+    row.tcpFlags = f.tcpFlags;
+    row.reverseTcpFlags = f.reverseTcpFlags;
+    row.inputInterface = f.input;
+    row.outputInterface = f.output;
+    row.srcMac = f.srcMacAt >= 0 ? formatMac(b, f.srcMacAt) : null;
+    row.dstMac = f.dstMacAt >= 0 ? formatMac(b, f.dstMacAt) : null;
+    row.vlan = f.vlan > 0 ? f.vlan : -1;
+    row.samplingRate = rate;
+    row.countsEstimated = rate > 1;
+    row.flowEndReason = f.flowEndReason;
+    onRecord(row);
+    return;
+  }
+  const isV6 = ipVersion === 6;
   ctx.onFlow({
     exporter: ctx.state.stats.exporter,
     domainId: domainOfScope(scope),
     ipVersion,
     ipProto: f.protocol,
-    srcAddr,
-    dstAddr,
+    srcAddr: isV6 ? formatIpv6(b, srcAt) : formatIpv4(b, srcAt),
+    dstAddr: isV6 ? formatIpv6(b, dstAt) : formatIpv4(b, dstAt),
     srcPort,
     dstPort,
     packets: Math.round(packets * rate),

@@ -5,6 +5,7 @@ import { ExporterState, type ExporterStats } from './exporter-state.js';
 import { decodeIpfix } from './ipfix.js';
 import { decodeNetflowV5, readU32 } from './netflow-v5.js';
 import { decodeNetflowV9 } from './netflow-v9.js';
+import { OneWayRow } from './one-way-row.js';
 import { RecordFields } from './record-fields.js';
 import { decodeSflowV5 } from './sflow-v5.js';
 
@@ -18,6 +19,11 @@ export interface FlowExportCollectorOptions {
 export interface FlowExportCollectorDeps {
   /** Receives every decoded record, synchronously, while `receive` runs. */
   onFlow: (flow: OneWayFlow) => void;
+  /**
+   * When given, receives the NetFlow and IPFIX records instead of `onFlow`, as one reused OneWayRow
+   * (copy what you keep); sFlow samples still go to `onFlow`.
+   */
+  onRecord?: (row: OneWayRow) => void;
 }
 
 export interface FlowExportStats {
@@ -62,6 +68,8 @@ export function createFlowExportCollector(
     sysUptimeMs: -1,
     headerSamplingRate: 0,
     onFlow: deps.onFlow,
+    onRecord: deps.onRecord ?? null,
+    row: new OneWayRow(),
   };
 
   function exporterState(address: string): ExporterState {

@@ -16,3 +16,4 @@ export {
 } from './flow-export-collector.js';
 export type { ExporterStats } from './exporter-state.js';
 export { DROP_REASONS, type DropReason, type DropCounts } from './drop-reason.js';
+export { OneWayRow } from './one-way-row.js';

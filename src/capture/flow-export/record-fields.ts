@@ -134,12 +134,20 @@ function readNtpMicros(b: Uint8Array, at: number): number {
  */
 export function readDataRecord(b: Uint8Array, at: number, end: number, t: Template, f: RecordFields): number {
   f.reset();
+  if (!t.hasVariableLength) {
+    // Fixed layout: the record fits whole or not at all, and the plan names only the fields read.
+    if (at + t.minRecordBytes > end) return -1;
+    const kinds = t.planKinds;
+    const offsets = t.planOffsets;
+    const lengths = t.planLengths;
+    for (let i = 0; i < kinds.length; i++) readField(b, at + offsets[i]!, lengths[i]!, kinds[i]!, f);
+    return at + t.minRecordBytes;
+  }
   const kinds = t.kinds;
   const lengths = t.lengths;
-  const isVariable = t.hasVariableLength;
   for (let i = 0; i < kinds.length; i++) {
     let length = lengths[i]!;
-    if (isVariable && length === VARIABLE_LENGTH) {
+    if (length === VARIABLE_LENGTH) {
       if (at >= end) return -1;
       length = b[at++]!;
       if (length === 255) {
@@ -149,146 +157,151 @@ export function readDataRecord(b: Uint8Array, at: number, end: number, t: Templa
       }
     }
     if (at + length > end) return -1;
-    switch (kinds[i]) {
-      case FieldKind.SKIP:
-        break;
-      case FieldKind.OCTETS:
-        f.octets = readUint(b, at, length);
-        break;
-      case FieldKind.PACKETS:
-        f.packets = readUint(b, at, length);
-        break;
-      case FieldKind.OCTETS_TOTAL:
-        f.octetsTotal = readUint(b, at, length);
-        break;
-      case FieldKind.PACKETS_TOTAL:
-        f.packetsTotal = readUint(b, at, length);
-        break;
-      case FieldKind.PROTOCOL:
-        f.protocol = readUint(b, at, length) & 0xff;
-        break;
-      case FieldKind.TCP_FLAGS:
-        // tcpControlBits is 16 bits in IPFIX (the header's flag byte in the low 8); v9 sends 1 byte.
-        f.tcpFlags = readUint(b, at, length) & 0xff;
-        break;
-      case FieldKind.SRC_PORT:
-        f.srcPort = readUint(b, at, length) & 0xffff;
-        break;
-      case FieldKind.DST_PORT:
-        f.dstPort = readUint(b, at, length) & 0xffff;
-        break;
-      case FieldKind.SRC_IPV4:
-        f.src4At = at;
-        break;
-      case FieldKind.DST_IPV4:
-        f.dst4At = at;
-        break;
-      case FieldKind.SRC_IPV6:
-        f.src6At = at;
-        break;
-      case FieldKind.DST_IPV6:
-        f.dst6At = at;
-        break;
-      case FieldKind.INPUT:
-        f.input = readUint(b, at, length);
-        break;
-      case FieldKind.OUTPUT:
-        f.output = readUint(b, at, length);
-        break;
-      case FieldKind.FIRST_UPTIME_MS:
-        f.firstUptimeMs = readUint(b, at, length);
-        break;
-      case FieldKind.LAST_UPTIME_MS:
-        f.lastUptimeMs = readUint(b, at, length);
-        break;
-      case FieldKind.ICMP_TYPE_CODE:
-        f.icmpTypeCode = readUint(b, at, length) & 0xffff;
-        break;
-      case FieldKind.ICMP_TYPE:
-        f.icmpType = readUint(b, at, length) & 0xff;
-        break;
-      case FieldKind.ICMP_CODE:
-        f.icmpCode = readUint(b, at, length) & 0xff;
-        break;
-      case FieldKind.SAMPLING_INTERVAL:
-        f.samplingInterval = readUint(b, at, length);
-        break;
-      case FieldKind.SAMPLER_ID:
-        f.samplerId = readUint(b, at, length);
-        break;
-      case FieldKind.SAMPLER_RANDOM_INTERVAL:
-        f.samplerRandomInterval = readUint(b, at, length);
-        break;
-      case FieldKind.SAMPLING_PACKET_INTERVAL:
-        f.packetInterval = readUint(b, at, length);
-        break;
-      case FieldKind.SAMPLING_PACKET_SPACE:
-        f.packetSpace = readUint(b, at, length);
-        break;
-      case FieldKind.SAMPLING_POPULATION:
-        f.samplingPopulation = readUint(b, at, length);
-        break;
-      case FieldKind.SAMPLING_SIZE:
-        f.samplingSize = readUint(b, at, length);
-        break;
-      case FieldKind.SRC_MAC:
-        f.srcMacAt = at;
-        break;
-      case FieldKind.DST_MAC:
-        f.dstMacAt = at;
-        break;
-      case FieldKind.VLAN:
-        f.vlan = readUint(b, at, length) & 0xfff;
-        break;
-      case FieldKind.IP_VERSION:
-        break;
-      case FieldKind.FLOW_END_REASON:
-        f.flowEndReason = readUint(b, at, length) & 0xff;
-        break;
-      case FieldKind.START_S:
-        f.startS = readUint(b, at, length);
-        break;
-      case FieldKind.END_S:
-        f.endS = readUint(b, at, length);
-        break;
-      case FieldKind.START_MS:
-        f.startMs = readUint(b, at, length);
-        break;
-      case FieldKind.END_MS:
-        f.endMs = readUint(b, at, length);
-        break;
-      case FieldKind.START_NTP:
-        f.startNtpUs = readNtpMicros(b, at);
-        break;
-      case FieldKind.END_NTP:
-        f.endNtpUs = readNtpMicros(b, at);
-        break;
-      case FieldKind.START_DELTA_US:
-        f.startDeltaUs = readUint(b, at, length);
-        break;
-      case FieldKind.END_DELTA_US:
-        f.endDeltaUs = readUint(b, at, length);
-        break;
-      case FieldKind.SYSTEM_INIT_MS:
-        f.systemInitMs = readUint(b, at, length);
-        break;
-      case FieldKind.DURATION_MS:
-        f.durationUs = readUint(b, at, length) * 1000;
-        break;
-      case FieldKind.DURATION_US:
-        f.durationUs = readUint(b, at, length);
-        break;
-      case FieldKind.REVERSE_OCTETS:
-        f.reverseOctets = readUint(b, at, length);
-        break;
-      case FieldKind.REVERSE_PACKETS:
-        f.reversePackets = readUint(b, at, length);
-        break;
-      case FieldKind.REVERSE_TCP_FLAGS:
-        f.reverseTcpFlags = readUint(b, at, length) & 0xff;
-        break;
-    }
+    readField(b, at, length, kinds[i]!, f);
     at += length;
   }
   return at;
+}
+
+/** Reads one field of `kind`, `length` bytes at `b[at]`, into `f`. */
+function readField(b: Uint8Array, at: number, length: number, kind: number, f: RecordFields): void {
+  switch (kind) {
+    case FieldKind.SKIP:
+      break;
+    case FieldKind.OCTETS:
+      f.octets = readUint(b, at, length);
+      break;
+    case FieldKind.PACKETS:
+      f.packets = readUint(b, at, length);
+      break;
+    case FieldKind.OCTETS_TOTAL:
+      f.octetsTotal = readUint(b, at, length);
+      break;
+    case FieldKind.PACKETS_TOTAL:
+      f.packetsTotal = readUint(b, at, length);
+      break;
+    case FieldKind.PROTOCOL:
+      f.protocol = readUint(b, at, length) & 0xff;
+      break;
+    case FieldKind.TCP_FLAGS:
+      // tcpControlBits is 16 bits in IPFIX (the header's flag byte in the low 8); v9 sends 1 byte.
+      f.tcpFlags = readUint(b, at, length) & 0xff;
+      break;
+    case FieldKind.SRC_PORT:
+      f.srcPort = readUint(b, at, length) & 0xffff;
+      break;
+    case FieldKind.DST_PORT:
+      f.dstPort = readUint(b, at, length) & 0xffff;
+      break;
+    case FieldKind.SRC_IPV4:
+      f.src4At = at;
+      break;
+    case FieldKind.DST_IPV4:
+      f.dst4At = at;
+      break;
+    case FieldKind.SRC_IPV6:
+      f.src6At = at;
+      break;
+    case FieldKind.DST_IPV6:
+      f.dst6At = at;
+      break;
+    case FieldKind.INPUT:
+      f.input = readUint(b, at, length);
+      break;
+    case FieldKind.OUTPUT:
+      f.output = readUint(b, at, length);
+      break;
+    case FieldKind.FIRST_UPTIME_MS:
+      f.firstUptimeMs = readUint(b, at, length);
+      break;
+    case FieldKind.LAST_UPTIME_MS:
+      f.lastUptimeMs = readUint(b, at, length);
+      break;
+    case FieldKind.ICMP_TYPE_CODE:
+      f.icmpTypeCode = readUint(b, at, length) & 0xffff;
+      break;
+    case FieldKind.ICMP_TYPE:
+      f.icmpType = readUint(b, at, length) & 0xff;
+      break;
+    case FieldKind.ICMP_CODE:
+      f.icmpCode = readUint(b, at, length) & 0xff;
+      break;
+    case FieldKind.SAMPLING_INTERVAL:
+      f.samplingInterval = readUint(b, at, length);
+      break;
+    case FieldKind.SAMPLER_ID:
+      f.samplerId = readUint(b, at, length);
+      break;
+    case FieldKind.SAMPLER_RANDOM_INTERVAL:
+      f.samplerRandomInterval = readUint(b, at, length);
+      break;
+    case FieldKind.SAMPLING_PACKET_INTERVAL:
+      f.packetInterval = readUint(b, at, length);
+      break;
+    case FieldKind.SAMPLING_PACKET_SPACE:
+      f.packetSpace = readUint(b, at, length);
+      break;
+    case FieldKind.SAMPLING_POPULATION:
+      f.samplingPopulation = readUint(b, at, length);
+      break;
+    case FieldKind.SAMPLING_SIZE:
+      f.samplingSize = readUint(b, at, length);
+      break;
+    case FieldKind.SRC_MAC:
+      f.srcMacAt = at;
+      break;
+    case FieldKind.DST_MAC:
+      f.dstMacAt = at;
+      break;
+    case FieldKind.VLAN:
+      f.vlan = readUint(b, at, length) & 0xfff;
+      break;
+    case FieldKind.IP_VERSION:
+      break;
+    case FieldKind.FLOW_END_REASON:
+      f.flowEndReason = readUint(b, at, length) & 0xff;
+      break;
+    case FieldKind.START_S:
+      f.startS = readUint(b, at, length);
+      break;
+    case FieldKind.END_S:
+      f.endS = readUint(b, at, length);
+      break;
+    case FieldKind.START_MS:
+      f.startMs = readUint(b, at, length);
+      break;
+    case FieldKind.END_MS:
+      f.endMs = readUint(b, at, length);
+      break;
+    case FieldKind.START_NTP:
+      f.startNtpUs = readNtpMicros(b, at);
+      break;
+    case FieldKind.END_NTP:
+      f.endNtpUs = readNtpMicros(b, at);
+      break;
+    case FieldKind.START_DELTA_US:
+      f.startDeltaUs = readUint(b, at, length);
+      break;
+    case FieldKind.END_DELTA_US:
+      f.endDeltaUs = readUint(b, at, length);
+      break;
+    case FieldKind.SYSTEM_INIT_MS:
+      f.systemInitMs = readUint(b, at, length);
+      break;
+    case FieldKind.DURATION_MS:
+      f.durationUs = readUint(b, at, length) * 1000;
+      break;
+    case FieldKind.DURATION_US:
+      f.durationUs = readUint(b, at, length);
+      break;
+    case FieldKind.REVERSE_OCTETS:
+      f.reverseOctets = readUint(b, at, length);
+      break;
+    case FieldKind.REVERSE_PACKETS:
+      f.reversePackets = readUint(b, at, length);
+      break;
+    case FieldKind.REVERSE_TCP_FLAGS:
+      f.reverseTcpFlags = readUint(b, at, length) & 0xff;
+      break;
+  }
 }

@@ -13,6 +13,14 @@ export interface Template {
   hasVariableLength: boolean;
   /** Options templates describe the exporter (sampling, boot time), not flows. */
   isOptions: boolean;
+  /**
+   * The decode plan of a template without variable-length fields, compiled once: only the fields
+   * Yamori reads, each with its kind, its offset in the record and its length, so a record is read
+   * without stepping over the fields it skips. Empty for a template with variable-length fields.
+   */
+  planKinds: Uint8Array;
+  planOffsets: Uint16Array;
+  planLengths: Uint16Array;
 }
 
 /** A template as read from a template set: its id and compiled form, or why it was refused. */
@@ -100,7 +108,14 @@ export function readTemplateRecord(
   return {
     kind: 'template',
     id,
-    template: { kinds, lengths, minRecordBytes, hasVariableLength, isOptions: options.isOptions },
+    template: {
+      kinds,
+      lengths,
+      minRecordBytes,
+      hasVariableLength,
+      isOptions: options.isOptions,
+      ...compilePlan(kinds, lengths, hasVariableLength),
+    },
     next: p,
   };
 }
@@ -112,4 +127,32 @@ export function isSameTemplate(a: Template, b: Template): boolean {
     if (a.kinds[i] !== b.kinds[i] || a.lengths[i] !== b.lengths[i]) return false;
   }
   return true;
+}
+
+function compilePlan(
+  kinds: Uint8Array,
+  lengths: Uint16Array,
+  hasVariableLength: boolean,
+): Pick<Template, 'planKinds' | 'planOffsets' | 'planLengths'> {
+  let used = 0;
+  if (!hasVariableLength) for (const kind of kinds) if (kind !== FieldKind.SKIP) used++;
+  const plan = {
+    planKinds: new Uint8Array(used),
+    planOffsets: new Uint16Array(used),
+    planLengths: new Uint16Array(used),
+  };
+  if (hasVariableLength) return plan;
+  let offset = 0;
+  let at = 0;
+  for (let i = 0; i < kinds.length; i++) {
+    if (kinds[i] !== FieldKind.SKIP) {
+      plan.planKinds[at] = kinds[i]!;
+      // A fixed record is at most a set's 65535 bytes long, so every offset fits 16 bits.
+      plan.planOffsets[at] = offset;
+      plan.planLengths[at] = lengths[i]!;
+      at++;
+    }
+    offset += lengths[i]!;
+  }
+  return plan;
 }
