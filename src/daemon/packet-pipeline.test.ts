@@ -5,6 +5,7 @@ import { LinkType } from '../decode/index.js';
 import { testConfig } from '../flow/testing.js';
 import { createLogger } from '../log/index.js';
 import { TcpFlag } from '../records/index.js';
+import type { Store, WriteBatch } from '../store/index.js';
 import { openMemoryStore } from '../store/testing.js';
 import { createPacketPipeline, type PipelineStats } from './packet-pipeline.js';
 
@@ -54,6 +55,66 @@ describe('createPacketPipeline', () => {
       expect(written.map((s) => s.flowsWritten)).toEqual([2, 4, 5]);
       expect(pipeline.stats()).toMatchObject({ liveFlows: 0, flowsWritten: 5, packets: 5 });
       expect(await store.countFlows()).toBe(5);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes more than 10,000 flows still open at the end in one stream, counted once it commits', async () => {
+    const store = await openMemoryStore();
+    const written: PipelineStats[] = [];
+    try {
+      const pipeline = createPacketPipeline(
+        { flow: testConfig({ maxFlows: 20_000 }), store: { maxBatchRows: 1000 } },
+        {
+          store,
+          log: createLogger({ level: 'error', write: () => undefined }),
+          onWritten: (s) => written.push(s),
+        },
+      );
+      const ports = Array.from({ length: 10_001 }, (_, i) => 20_000 + i);
+      await pipeline.ingest(ports.map(syn));
+      expect(pipeline.stats().liveFlows).toBe(10_001);
+      await pipeline.finish();
+      expect(written.map((s) => s.flowsWritten)).toEqual([10_001]);
+      expect(pipeline.stats()).toMatchObject({ liveFlows: 0, flowsWritten: 10_001, batchesWritten: 1 });
+      const stored = await store.query(
+        'SELECT count(DISTINCT src_port)::INTEGER AS ports, min(src_port) AS low, max(src_port) AS high FROM flows',
+      );
+      expect(stored.rows[0]).toEqual({ ports: 10_001, low: 20_000, high: 30_000 });
+      const [device] = await store.listDevices();
+      expect(device).toMatchObject({ mac: '02:00:00:00:00:0a' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps a batch whose write failed whole and writes it once when the store recovers', async () => {
+    const store = await openMemoryStore();
+    let failures = 1;
+    // The real store, with one write refused the way a full disk would refuse it.
+    const flaky: Store = Object.assign(Object.create(store) as Store, {
+      writeBatchStream: (batches: Iterable<WriteBatch>): Promise<void> => {
+        if (failures-- > 0) return Promise.reject(new Error('disk full'));
+        return store.writeBatchStream!(batches);
+      },
+    });
+    try {
+      const pipeline = createPacketPipeline(
+        { flow: testConfig(), store: { maxBatchRows: 100 } },
+        { store: flaky, log: createLogger({ level: 'error', write: () => undefined }) },
+      );
+      await pipeline.ingest([40001, 40002, 40003].map(syn));
+      await expect(pipeline.finish()).rejects.toThrow('disk full');
+      expect(pipeline.stats().flowsWritten).toBe(0);
+      expect(await store.countFlows()).toBe(0);
+      await pipeline.flush();
+      expect(pipeline.stats()).toMatchObject({ flowsWritten: 3, batchesWritten: 1 });
+      const stored = await store.query(
+        'SELECT count(DISTINCT id)::INTEGER AS ids, count(*)::INTEGER AS n FROM flows',
+      );
+      expect(stored.rows[0]).toEqual({ ids: 3, n: 3 });
+      expect(await store.listDevices()).toHaveLength(1);
     } finally {
       await store.close();
     }

@@ -3,7 +3,7 @@ import type { FlowTableConfig, StoreConfig } from '../config/index.js';
 import { createFlowTable } from '../flow/index.js';
 import type { Logger } from '../log/index.js';
 import type { DeviceObservation, DnsRecord, FlowRecord } from '../records/index.js';
-import type { Store } from '../store/index.js';
+import type { Store, WriteBatch } from '../store/index.js';
 import { DeviceObservationFold } from './device-fold.js';
 import { PacketIngest } from './packet-ingest.js';
 
@@ -48,10 +48,16 @@ export interface PipelineDeps {
 
 /** Most flows written per batch at the end, when more are open than one batch holds. */
 const SHUTDOWN_BATCH_ROWS = 10_000;
+/**
+ * Flows made per batch of a shutdown stream (Store.writeBatchStream): a batch there costs no commit, so
+ * it can be small, and the records of a small batch are garbage before the next is made.
+ */
+const STREAM_BATCH_ROWS = 2_048;
 
 /**
  * capture → decode → flow → store, for files and live capture alike. Flows leave memory only through
- * `store.writeFlows`, so a flow reported as written is durable. Packet time drives timeouts while
+ * the store's batch writes (`writeBatchStream` where the store has it, else `writeFlows`), so a flow
+ * reported as written is durable. Packet time drives timeouts while
  * importing; `tick` lets live capture expire flows by the wall clock when no packets arrive.
  */
 export function createPacketPipeline(
@@ -91,20 +97,35 @@ export function createPacketPipeline(
     flows = [];
     dns = [];
     unwrittenDevices = [];
-    let step = 0;
-    try {
-      // Devices and DNS first: a flow in the store can then always be explained by them.
-      if (deviceBatch.length > 0) await deps.store.observeDevices(deviceBatch);
-      step = 1;
-      if (dnsBatch.length > 0) await deps.store.writeDns(dnsBatch);
-      step = 2;
-      if (flowBatch.length > 0) await deps.store.writeFlows(flowBatch);
-    } catch (error) {
-      // Keep what was not stored, so a later write (or the shutdown flush) tries again.
-      if (step < 1) unwrittenDevices = deviceBatch;
-      if (step < 2) dns = dnsBatch.concat(dns);
-      flows = flowBatch.concat(flows);
-      throw error;
+    const writeStream = deps.store.writeBatchStream?.bind(deps.store);
+    if (writeStream !== undefined) {
+      // One transaction for the three: one commit where there were three, and nothing of the batch
+      // is stored unless all of it is.
+      try {
+        await writeStream([{ flows: flowBatch, dns: dnsBatch, devices: deviceBatch }]);
+      } catch (error) {
+        // Keep it all, so a later write (or the shutdown flush) tries again.
+        unwrittenDevices = deviceBatch;
+        dns = dnsBatch.concat(dns);
+        flows = flowBatch.concat(flows);
+        throw error;
+      }
+    } else {
+      let step = 0;
+      try {
+        // Devices and DNS first: a flow in the store can then always be explained by them.
+        if (deviceBatch.length > 0) await deps.store.observeDevices(deviceBatch);
+        step = 1;
+        if (dnsBatch.length > 0) await deps.store.writeDns(dnsBatch);
+        step = 2;
+        if (flowBatch.length > 0) await deps.store.writeFlows(flowBatch);
+      } catch (error) {
+        // Keep what was not stored, so a later write (or the shutdown flush) tries again.
+        if (step < 1) unwrittenDevices = deviceBatch;
+        if (step < 2) dns = dnsBatch.concat(dns);
+        flows = flowBatch.concat(flows);
+        throw error;
+      }
     }
     totals.flowsWritten += flowBatch.length;
     totals.dnsWritten += dnsBatch.length;
@@ -139,6 +160,36 @@ export function createPacketPipeline(
     behind = next;
   };
 
+  // More flows open at the end than a few batches hold: made STREAM_BATCH_ROWS at a time and stored
+  // in one transaction as they are made (Store.writeBatchStream), which costs a fraction of a commit
+  // per batch, and whose memory the store keeps bounded. They count as written once it commits. If it
+  // fails, none of them is stored and, unlike a batch, they are not kept for another try: holding
+  // them all as records is what the stream avoids (the STORE_WRITE_FAILED error says what was lost).
+  const writeShutdownStream = async (writeStream: NonNullable<Store['writeBatchStream']>): Promise<void> => {
+    const pending = { flows: 0, dns: 0 };
+    function* batches(): Generator<WriteBatch> {
+      for (;;) {
+        const isEmpty = table.flush('shutdown', STREAM_BATCH_ROWS);
+        // The devices go once, with the last batch: folded over the whole stream they are a few rows
+        // per device, where every batch would merge the same devices again. In one transaction the
+        // order of the rows does not matter.
+        const batch = { flows, dns, devices: isEmpty ? unwrittenDevices.concat(devices.take()) : [] };
+        flows = [];
+        dns = [];
+        if (isEmpty) unwrittenDevices = [];
+        pending.flows += batch.flows.length;
+        pending.dns += batch.dns.length;
+        yield batch;
+        if (isEmpty) return;
+      }
+    }
+    await writeStream(batches());
+    totals.flowsWritten += pending.flows;
+    totals.dnsWritten += pending.dns;
+    totals.batchesWritten++;
+    deps.onWritten?.(stats());
+  };
+
   return {
     async ingest(packets) {
       ingest.packets(packets);
@@ -157,8 +208,15 @@ export function createPacketPipeline(
       // In batches: a million live flows emitted at once would be a million records in memory. When
       // the open flows fit one batch they are one (each batch costs its own commits); when they do
       // not, the batches are smaller than while reading, so that a million flows never stand in
-      // memory as records more than a few thousand at a time.
+      // memory as records more than a few thousand at a time, and where the store can take them as
+      // a stream they go in one transaction (writeShutdownStream).
       const open = table.stats().liveFlows;
+      const writeStream = deps.store.writeBatchStream?.bind(deps.store);
+      if (writeStream !== undefined && open > SHUTDOWN_BATCH_ROWS && open > maxBatchRows) {
+        await write();
+        await writeShutdownStream(writeStream);
+        return;
+      }
       const rows = Math.max(
         1,
         open <= maxBatchRows ? maxBatchRows : Math.min(maxBatchRows, SHUTDOWN_BATCH_ROWS),

@@ -13,6 +13,7 @@
 export type {
   Store,
   StoreEngine,
+  WriteBatch,
   FlowFilter,
   DnsFilter,
   DeviceFilter,

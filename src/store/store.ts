@@ -135,6 +135,13 @@ export interface MigrationResult {
 /** The engine behind a store, which is also the SQL dialect rules run in there. */
 export type StoreEngine = 'duckdb' | 'bigquery';
 
+/** One batch of `Store.writeBatchStream`. */
+export interface WriteBatch {
+  flows: readonly FlowRecord[];
+  dns: readonly DnsRecord[];
+  devices: readonly DeviceObservation[];
+}
+
 export interface Store {
   /** Which engine this is: a rule runs its `rule.bigquery.sql` on BigQuery when it has one. */
   readonly engine: StoreEngine;
@@ -149,6 +156,13 @@ export interface Store {
    * earliest, last seen the latest, hostname and vendor class the most recently observed non-null.
    */
   observeDevices(observations: readonly DeviceObservation[]): Promise<void>;
+  /**
+   * Optional (DuckDB has it): stores every batch `batches` yields in one transaction, each batch's
+   * devices, DNS answers and flows in that order; durable once it resolves, and on failure nothing of
+   * it is stored. For a write far larger than a batch (the flows a capture still holds at its end):
+   * the caller makes the records a batch at a time, and the engine need not hold them all in memory.
+   */
+  writeBatchStream?(batches: Iterable<WriteBatch> | AsyncIterable<WriteBatch>): Promise<void>;
   listFlows(filter?: FlowFilter): Promise<StoredFlow[]>;
   /** How many flows match, ignoring `limit`. */
   countFlows(filter?: FlowFilter): Promise<number>;

@@ -49,6 +49,7 @@ import type {
   RuleQueryResult,
   RuleQueryShape,
   Store,
+  WriteBatch,
   StoredDnsRecord,
 } from '../store.js';
 import { readAlerts, resolveDevices, writeAlerts } from './alerts.js';
@@ -63,6 +64,7 @@ import {
   readUnroutedAlerts,
   updateDelivery,
 } from './outbox.js';
+import { appendBatchStream } from './append-batch-stream.js';
 import { DnsAppender } from './append-dns.js';
 import { FlowAppender } from './append-flows.js';
 import { buildFlowRollups, dirtyEndedHours, markFlowHoursDirty, pruneFlowRollups } from './flow-rollups.js';
@@ -243,6 +245,18 @@ class DuckDbStore implements Store {
     await this.writeBatch(`${observations.length} device observations`, null, () =>
       mergeDevices(this.parts.writer, observations, vendorOf),
     );
+  }
+
+  async writeBatchStream(batches: Iterable<WriteBatch> | AsyncIterable<WriteBatch>): Promise<void> {
+    const { path } = this.parts;
+    await this.write(async () => {
+      try {
+        await appendBatchStream(this.parts, batches, loadOuiVendorLookup);
+      } catch (cause) {
+        const what = 'a stream of batches';
+        throw new YamoriError('STORE_WRITE_FAILED', { what, path, detail: errorMessage(cause) }, { cause });
+      }
+    });
   }
 
   async listFlows(filter: FlowFilter = {}): Promise<StoredFlow[]> {
