@@ -100,23 +100,23 @@ export function createIntelService(config: IntelConfig, deps: IntelServiceDeps):
 
   const status = async (): Promise<FeedStatus[]> => {
     const stats = await deps.store.indicatorStats();
-    const out: FeedStatus[] = [];
-    for (const one of feeds()) {
-      const runs = await deps.store.listFeedRuns(one.name, 10);
-      out.push({
+    const latest = await deps.store.listLatestFeedRuns(10);
+    return feeds().map((one) => {
+      const runs = latest.get(one.name) ?? [];
+      return {
         feed: one,
         health: judgeFeedHealth({ runs, scheduleS: one.scheduleS, now: now() }),
         lastRun: runs[0] ?? null,
         activeIndicators: stats.find((entry) => entry.source === one.name)?.active ?? 0,
-      });
-    }
-    return out;
+      };
+    });
   };
 
   const runDue = async (): Promise<void> => {
+    const latest = await deps.store.listLatestFeedRuns(1);
     const due: string[] = [];
     for (const one of feeds().filter((f) => f.enabled)) {
-      const [last] = await deps.store.listFeedRuns(one.name, 1);
+      const last = latest.get(one.name)?.[0];
       if (!last || now() - last.startedAt >= one.scheduleS * 1_000_000) due.push(one.name);
     }
     if (due.length > 0) await update(due);

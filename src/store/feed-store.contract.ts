@@ -80,6 +80,42 @@ export function describeFeedStoreContract(
         expect((await store.listFeedRuns('feodo'))[0]?.indicatorCount).toBe(2);
       });
 
+      it('lists the latest runs of every feed in one call, as listFeedRuns does feed by feed', async () => {
+        const at = (feed: string, startedAt: number, finishedAt: number): FeedRun =>
+          run({ feed, startedAt, finishedAt, added: finishedAt - startedAt });
+        // feodo ties at T1 and at T2 on started_at and has more runs than asked for; recorded out of order.
+        const f0 = at('feodo', T2, T2 + 5);
+        const f1 = at('feodo', T2, T2 + 3);
+        const f2 = at('feodo', T1, T1 + 9);
+        const f3 = at('feodo', T1, T1 + 2);
+        const f4 = at('feodo', T0, T0 + 1);
+        const u0 = at('urlhaus', T2, T2 + 1);
+        const u1 = at('urlhaus', T1, T1 + 7);
+        const u2 = at('urlhaus', T0, T0 + 4);
+        const o0 = at('otx', T0, T0 + 6);
+        for (const r of [f3, u2, f0, o0, f4, u0, f1, f2, u1]) await store.recordFeedRun(r);
+        const feodo = [f0, f1, f2, f3, f4];
+        const urlhaus = [u0, u1, u2];
+        const otx = [o0];
+
+        const latest = await store.listLatestFeedRuns(3);
+        expect([...latest.keys()]).toEqual(['feodo', 'otx', 'urlhaus']);
+        expect(latest.get('feodo')).toEqual(feodo.slice(0, 3));
+        expect(latest.get('urlhaus')).toEqual(urlhaus);
+        expect(latest.get('otx')).toEqual(otx);
+        for (const feed of ['feodo', 'otx', 'urlhaus'])
+          expect(latest.get(feed)).toEqual(await store.listFeedRuns(feed, 3));
+
+        const newest = await store.listLatestFeedRuns(1);
+        expect([...newest.entries()]).toEqual([
+          ['feodo', [f0]],
+          ['otx', otx],
+          ['urlhaus', [u0]],
+        ]);
+        expect((await store.listLatestFeedRuns(10)).get('feodo')).toEqual(feodo);
+        expect((await store.listLatestFeedRuns(0)).size).toBe(0);
+      });
+
       it('keeps one state per feed, replacing it, with a JSON cursor', async () => {
         expect(await store.getFeedState('otx')).toBeNull();
         const first = {

@@ -209,6 +209,11 @@ export interface Store {
   recordFeedRun(run: FeedRun): Promise<void>;
   /** Recorded runs, newest first; of every feed when `feed` is left out; 100 when `limit` is. */
   listFeedRuns(feed?: string, limit?: number): Promise<FeedRun[]>;
+  /**
+   * The latest `perFeed` runs of every feed that has any, in one query: keyed by feed in name order,
+   * each list newest first as `listFeedRuns(feed, perFeed)` gives it.
+   */
+  listLatestFeedRuns(perFeed: number): Promise<Map<string, FeedRun[]>>;
   /** What the last good run of `feed` left for the next (validators, cursor); null before the first. */
   getFeedState(feed: string): Promise<FeedState | null>;
   setFeedState(feed: string, state: FeedState): Promise<void>;

@@ -36,20 +36,54 @@ export async function insertFeedRun(db: IntelDb, run: FeedRun): Promise<void> {
   );
 }
 
+const FEED_RUN_COLUMNS = `feed, started_at, finished_at, status, http_status, bytes, content_hash, etag,
+  last_modified, added, updated, removed, indicator_count, error_code, error_message`;
+
+/** The order of runs, newest first; readFeedRuns and readLatestFeedRuns break ties alike. */
+const NEWEST_FIRST = 'started_at DESC, finished_at DESC';
+
 export async function readFeedRuns(
   db: IntelDb,
   feed: string | undefined,
   limit: number | undefined,
 ): Promise<FeedRun[]> {
   const rows = await db.query(
-    `SELECT feed, started_at, finished_at, status, http_status, bytes, content_hash, etag, last_modified,
-       added, updated, removed, indicator_count, error_code, error_message
+    `SELECT ${FEED_RUN_COLUMNS}
      FROM ${db.table('feed_runs')} ${feed === undefined ? '' : 'WHERE feed = @feed'}
-     ORDER BY started_at DESC, finished_at DESC, feed
+     ORDER BY ${NEWEST_FIRST}, feed
      LIMIT @limit`,
     { ...(feed === undefined ? {} : { feed }), limit: bq.int64(limitOf(limit, DEFAULT_LIMIT)) },
   );
-  return rows.map((row) => ({
+  return rows.map(feedRunOf);
+}
+
+/**
+ * The latest `perFeed` runs of every feed, in one query: feeds by name, each feed's runs newest first.
+ * row_number() in a subquery, as BigQuery takes QUALIFY only beside a WHERE, GROUP BY or HAVING.
+ */
+export async function readLatestFeedRuns(db: IntelDb, perFeed: number): Promise<Map<string, FeedRun[]>> {
+  const rows = await db.query(
+    `SELECT ${FEED_RUN_COLUMNS}
+     FROM (
+       SELECT ${FEED_RUN_COLUMNS},
+         ROW_NUMBER() OVER (PARTITION BY feed ORDER BY ${NEWEST_FIRST}) AS position
+       FROM ${db.table('feed_runs')}
+     )
+     WHERE position <= @per_feed
+     ORDER BY feed, ${NEWEST_FIRST}`,
+    { per_feed: bq.int64(limitOf(perFeed, 0)) },
+  );
+  const byFeed = new Map<string, FeedRun[]>();
+  for (const run of rows.map(feedRunOf)) {
+    const list = byFeed.get(run.feed);
+    if (list === undefined) byFeed.set(run.feed, [run]);
+    else list.push(run);
+  }
+  return byFeed;
+}
+
+function feedRunOf(row: Record<string, BqValue>): FeedRun {
+  return {
     feed: text(row.feed),
     startedAt: Number(row.started_at),
     finishedAt: Number(row.finished_at),
@@ -65,7 +99,7 @@ export async function readFeedRuns(
     indicatorCount: numberOrNull(row.indicator_count),
     errorCode: textOrNull(row.error_code),
     errorMessage: textOrNull(row.error_message),
-  }));
+  };
 }
 
 export async function readFeedState(db: IntelDb, feed: string): Promise<FeedState | null> {

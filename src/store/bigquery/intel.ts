@@ -25,6 +25,7 @@ import {
   insertFeedRun,
   readFeedRuns,
   readFeedState,
+  readLatestFeedRuns,
 } from './feed-runs.js';
 import { readSettings, replaceAllowlist, replaceSettings, saveGracePeriod } from './indicator-allowlist.js';
 import { countIndicators, lookupIndicators, readIndicatorStats, readIndicators } from './indicator-reader.js';
@@ -36,6 +37,7 @@ export type BigQueryIntel = Pick<
   | 'applyFeedSnapshot'
   | 'recordFeedRun'
   | 'listFeedRuns'
+  | 'listLatestFeedRuns'
   | 'getFeedState'
   | 'setFeedState'
   | 'setAllowlist'
@@ -87,6 +89,7 @@ export function createBigQueryIntel(ctx: BigQueryContext): BigQueryIntel {
     },
     recordFeedRun: (run: FeedRun) => write(`a run of feed "${run.feed}"`, () => insertFeedRun(db, run)),
     listFeedRuns: (feed?: string, limit?: number) => readFeedRuns(db, feed, limit),
+    listLatestFeedRuns: (perFeed: number) => readLatestFeedRuns(db, perFeed),
     getFeedState: (feed: string) => readFeedState(db, feed),
     setFeedState: (feed: string, state: FeedState) =>
       write(`the state of feed "${feed}"`, () =>

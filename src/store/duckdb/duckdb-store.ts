@@ -88,7 +88,13 @@ import { readDbInfo } from './db-info.js';
 import { readDevices } from './device-reader.js';
 import { readDns } from './dns-reader.js';
 import { errorMessage, timestampTz } from './duckdb-values.js';
-import { insertFeedRun, readFeedRuns, readFeedState, saveFeedState } from './feed-runs.js';
+import {
+  insertFeedRun,
+  readFeedRuns,
+  readFeedState,
+  readLatestFeedRuns,
+  saveFeedState,
+} from './feed-runs.js';
 import { countFlows, readFlows } from './flow-reader.js';
 import { replaceAllowlist, saveGracePeriod } from './indicator-allowlist.js';
 import { replaceSettings } from './replace-settings.js';
@@ -310,6 +316,10 @@ class DuckDbStore implements Store {
 
   async listFeedRuns(feed?: string, limit?: number): Promise<FeedRun[]> {
     return this.read(() => readFeedRuns(this.parts.reader, feed, limit));
+  }
+
+  async listLatestFeedRuns(perFeed: number): Promise<Map<string, FeedRun[]>> {
+    return this.read(() => readLatestFeedRuns(this.parts.reader, perFeed));
   }
 
   async getFeedState(feed: string): Promise<FeedState | null> {

@@ -47,6 +47,13 @@ export async function insertFeedRun(connection: DuckDBConnection, run: FeedRun):
   );
 }
 
+const FEED_RUN_COLUMNS = `feed, epoch_us(started_at) AS started_at, epoch_us(finished_at) AS finished_at, status,
+  http_status, bytes, content_hash, etag, last_modified, added, updated, removed, indicator_count,
+  error_code, error_message`;
+
+/** The order of runs, newest first; readFeedRuns and readLatestFeedRuns break ties alike. */
+const NEWEST_FIRST = 'started_at DESC, finished_at DESC';
+
 export async function readFeedRuns(
   connection: DuckDBConnection,
   feed: string | undefined,
@@ -55,15 +62,42 @@ export async function readFeedRuns(
   const values: Record<string, DuckDBValue> = {};
   if (feed !== undefined) values.feed = feed;
   const reader = await connection.runAndReadAll(
-    `SELECT feed, epoch_us(started_at) AS started_at, epoch_us(finished_at) AS finished_at, status,
-       http_status, bytes, content_hash, etag, last_modified, added, updated, removed, indicator_count,
-       error_code, error_message
+    `SELECT ${FEED_RUN_COLUMNS}
      FROM feed_runs ${feed === undefined ? '' : 'WHERE feed = $feed'}
-     ORDER BY started_at DESC, finished_at DESC, feed
+     ORDER BY ${NEWEST_FIRST}, feed
      LIMIT ${limitOf(limit, DEFAULT_LIMIT)}`,
     values,
   );
-  return reader.getRowObjects().map((row) => ({
+  return reader.getRowObjects().map(feedRunOf);
+}
+
+/** The latest `perFeed` runs of every feed, in one query: feeds by name, each feed's runs newest first. */
+export async function readLatestFeedRuns(
+  connection: DuckDBConnection,
+  perFeed: number,
+): Promise<Map<string, FeedRun[]>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT ${FEED_RUN_COLUMNS}
+     FROM feed_runs
+     QUALIFY row_number() OVER (PARTITION BY feed ORDER BY ${NEWEST_FIRST}) <= ${limitOf(perFeed, 0)}
+     ORDER BY feed, ${NEWEST_FIRST}`,
+  );
+  return groupByFeed(reader.getRowObjects().map(feedRunOf));
+}
+
+/** Runs in feed order, grouped by feed, keeping their order within each. */
+function groupByFeed(runs: readonly FeedRun[]): Map<string, FeedRun[]> {
+  const byFeed = new Map<string, FeedRun[]>();
+  for (const run of runs) {
+    const list = byFeed.get(run.feed);
+    if (list === undefined) byFeed.set(run.feed, [run]);
+    else list.push(run);
+  }
+  return byFeed;
+}
+
+function feedRunOf(row: Record<string, DuckDBValue>): FeedRun {
+  return {
     feed: toText(row.feed),
     startedAt: toNumber(row.started_at),
     finishedAt: toNumber(row.finished_at),
@@ -79,7 +113,7 @@ export async function readFeedRuns(
     indicatorCount: toNumberOrNull(row.indicator_count),
     errorCode: toStringOrNull(row.error_code),
     errorMessage: toStringOrNull(row.error_message),
-  }));
+  };
 }
 
 export async function readFeedState(connection: DuckDBConnection, feed: string): Promise<FeedState | null> {
