@@ -10,20 +10,20 @@ import { randomUUID } from 'node:crypto';
 import { OneWayRow } from '../capture/index.js';
 import {
   createHomeNetworkMatcher,
+  exportEndReasonOf,
   flowDirection,
   hashTupleWords,
+  ICMP4_REQUESTS,
+  ICMP6_REQUESTS,
   icmpCounterpart,
   isMulticastOrBroadcastWords,
+  isPureSyn,
+  stitchClassOf,
+  stitchedStatusOf,
   type FlowStitcherConfig,
   type FlowStitcherStats,
 } from '../flow/index.js';
-import {
-  protocolName,
-  TcpFlag,
-  type FlowEndReason,
-  type FlowStatus,
-  type OneWayFlow,
-} from '../records/index.js';
+import { protocolName, TcpFlag, type FlowEndReason, type OneWayFlow } from '../records/index.js';
 import { formatWords, parseAddressWords } from './collect-address-words.js';
 import { NumberAt, type FlowBatchBuilder } from './collect-flow-batch.js';
 import {
@@ -49,12 +49,9 @@ import {
 } from './collect-slot-pool.js';
 
 const TCP = 6;
-const UDP = 17;
 const ICMP = 1;
 const ICMP6 = 58;
 const US_PER_S = 1_000_000;
-const ICMP4_REQUESTS = new Set([8, 13, 15, 17, 10]);
-const ICMP6_REQUESTS = new Set([128, 130, 133, 135, 139, 144]);
 
 export interface CollectStitcherDeps {
   out: FlowBatchBuilder;
@@ -342,7 +339,7 @@ export function createCollectStitcher(
     const isKeyForward = pool.isKeyForward[slot] === 1;
     const c = slot * COUNTS;
     const counts = pool.counts;
-    const map = samples[classOf(pool.ipProto[slot]!)]!;
+    const map = samples[stitchClassOf(pool.ipProto[slot]!)]!;
     let aggregate = map.get(key);
     if (aggregate !== undefined) {
       map.delete(key);
@@ -516,7 +513,7 @@ export function createCollectStitcher(
         samplingRate > 1 ||
         small[m + ESTIMATED] === 1 ||
         (responder !== NONE && small[responder * SMALL + ESTIMATED] === 1);
-      endReason = endReasonOf(
+      endReason = exportEndReasonOf(
         small[m + END_REASON] || (responder === NONE ? 0 : small[responder * SMALL + END_REASON]!),
         srcTcpFlags | dstTcpFlags,
       );
@@ -551,7 +548,7 @@ export function createCollectStitcher(
     out.text(protocolName(proto));
     out.text(formatWords(w, s, isV6));
     out.text(formatWords(w, s + 4, isV6));
-    out.text(statusOf(proto, srcTcpFlags, dstTcpFlags, isAnswered));
+    out.text(stitchedStatusOf(proto, srcTcpFlags, dstTcpFlags, isAnswered));
     out.text(endReason);
     out.text(hashTupleWords(proto, w, s, s + 4, isV6, ports.src, ports.dst, ports.isOneWay));
     out.text(pool.exporter[src]!);
@@ -637,37 +634,3 @@ export function createCollectStitcher(
 
 /** The row an sFlow sample is copied through (addFlow). */
 const flowRow = new OneWayRow();
-
-function classOf(ipProto: number): number {
-  return ipProto === TCP ? 0 : ipProto === UDP ? 1 : 2;
-}
-
-function isPureSyn(flags: number): boolean {
-  return (flags & TcpFlag.SYN) !== 0 && (flags & TcpFlag.ACK) === 0;
-}
-
-function statusOf(ipProto: number, srcFlags: number, dstFlags: number, isAnswered: boolean): FlowStatus {
-  if (ipProto !== TCP) return isAnswered ? 'established' : 'unanswered';
-  if ((srcFlags & TcpFlag.SYN) === 0) return 'partial';
-  if (!isAnswered) return 'unanswered';
-  if ((dstFlags & TcpFlag.SYN) === 0 && (dstFlags & TcpFlag.RST) !== 0) return 'rejected';
-  if ((srcFlags & TcpFlag.FIN) !== 0 && (dstFlags & TcpFlag.FIN) !== 0) return 'closed';
-  if (((srcFlags | dstFlags) & TcpFlag.RST) !== 0) return 'reset';
-  return 'established';
-}
-
-function endReasonOf(flowEndReason: number, tcpFlags: number): FlowEndReason {
-  switch (flowEndReason) {
-    case 1:
-      return 'idle_timeout';
-    case 2:
-      return 'active_timeout';
-    case 4:
-      return 'shutdown';
-    case 5:
-      return 'evicted';
-  }
-  if ((tcpFlags & TcpFlag.RST) !== 0) return 'rst';
-  if ((tcpFlags & TcpFlag.FIN) !== 0) return 'fin';
-  return 'idle_timeout';
-}

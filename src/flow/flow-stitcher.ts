@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { FlowEndReason, FlowRecord, FlowStatus, OneWayFlow } from '../records/index.js';
+import type { FlowEndReason, FlowRecord, OneWayFlow } from '../records/index.js';
 import { TcpFlag, protocolName } from '../records/index.js';
 import { hashTuple, icmpCounterpart } from './community-id.js';
 import { createHomeNetworkMatcher } from './home-network-matcher.js';
+import {
+  ICMP4_REQUESTS,
+  ICMP6_REQUESTS,
+  exportEndReasonOf,
+  isPureSyn,
+  stitchClassOf,
+  stitchedStatusOf,
+} from './stitch-rules.js';
 
 const TCP = 6;
-const UDP = 17;
 const ICMP = 1;
 const ICMP6 = 58;
 const US_PER_S = 1_000_000;
-/** ICMP types that ask (echo, timestamp, information, address mask, router solicitation). */
-const ICMP4_REQUESTS = new Set([8, 13, 15, 17, 10]);
-/** ICMPv6 types that ask (echo, MLD query, router and neighbour solicitation, node information, home agent discovery). */
-const ICMP6_REQUESTS = new Set([128, 130, 133, 135, 139, 144]);
 
 export interface FlowStitcherConfig {
   homeNetworks: readonly string[];
@@ -188,7 +191,7 @@ export function createFlowStitcher(config: FlowStitcherConfig, deps: FlowStitche
 
   function addSample(flow: OneWayFlow, nowUs: number): void {
     const { key, isKeyForward } = conversationKey(flow);
-    const map = samples[classOf(flow.ipProto)]!;
+    const map = samples[stitchClassOf(flow.ipProto)]!;
     let aggregate = map.get(key);
     if (aggregate !== undefined) {
       map.delete(key);
@@ -290,8 +293,8 @@ export function createFlowStitcher(config: FlowStitcherConfig, deps: FlowStitche
       // Flow exports count IP bytes only; payload bytes are not known.
       srcPayloadBytes: 0,
       dstPayloadBytes: 0,
-      status: statusOf(src.ipProto, src.tcpFlags, dstTcpFlags, isAnswered),
-      endReason: endReasonOf(
+      status: stitchedStatusOf(src.ipProto, src.tcpFlags, dstTcpFlags, isAnswered),
+      endReason: exportEndReasonOf(
         src.flowEndReason || (responder === null ? 0 : responder.flowEndReason),
         src.tcpFlags | dstTcpFlags,
       ),
@@ -350,10 +353,6 @@ export function createFlowStitcher(config: FlowStitcherConfig, deps: FlowStitche
   };
 }
 
-function classOf(ipProto: number): number {
-  return ipProto === TCP ? 0 : ipProto === UDP ? 1 : 2;
-}
-
 /** FlowRecord's ports for ICMP: the type, then the counterpart type of a request/reply pair or the code. */
 function recordPorts(flow: OneWayFlow): { srcPort: number; dstPort: number; isOneWay: boolean } {
   if (flow.ipProto !== ICMP && flow.ipProto !== ICMP6) {
@@ -384,10 +383,6 @@ function isWithinWindow(a: OneWayFlow, b: OneWayFlow, windowUs: number): boolean
   return a.firstSeenAt <= b.lastSeenAt + windowUs && b.firstSeenAt <= a.lastSeenAt + windowUs;
 }
 
-function isPureSyn(flags: number): boolean {
-  return (flags & TcpFlag.SYN) !== 0 && (flags & TcpFlag.ACK) === 0;
-}
-
 /** Whether `a` (rather than `b`) opened the conversation. */
 function isInitiator(a: OneWayFlow, b: OneWayFlow): boolean {
   if (a.ipProto === TCP) {
@@ -404,33 +399,6 @@ function isInitiator(a: OneWayFlow, b: OneWayFlow): boolean {
     return (a.ipProto === ICMP ? ICMP4_REQUESTS : ICMP6_REQUESTS).has(a.srcPort);
   }
   return a.srcPort >= b.srcPort;
-}
-
-function statusOf(ipProto: number, srcFlags: number, dstFlags: number, isAnswered: boolean): FlowStatus {
-  if (ipProto !== TCP) return isAnswered ? 'established' : 'unanswered';
-  if ((srcFlags & TcpFlag.SYN) === 0) return 'partial';
-  if (!isAnswered) return 'unanswered';
-  if ((dstFlags & TcpFlag.SYN) === 0 && (dstFlags & TcpFlag.RST) !== 0) return 'rejected';
-  if ((srcFlags & TcpFlag.FIN) !== 0 && (dstFlags & TcpFlag.FIN) !== 0) return 'closed';
-  if (((srcFlags | dstFlags) & TcpFlag.RST) !== 0) return 'reset';
-  return 'established';
-}
-
-/** IPFIX flowEndReason (RFC 5102) as FlowRecord's reason; from the TCP flags where the exporter gives none. */
-function endReasonOf(flowEndReason: number, tcpFlags: number): FlowEndReason {
-  switch (flowEndReason) {
-    case 1:
-      return 'idle_timeout';
-    case 2:
-      return 'active_timeout';
-    case 4:
-      return 'shutdown';
-    case 5:
-      return 'evicted';
-  }
-  if ((tcpFlags & TcpFlag.RST) !== 0) return 'rst';
-  if ((tcpFlags & TcpFlag.FIN) !== 0) return 'fin';
-  return 'idle_timeout';
 }
 
 /** The initiator's ifIndexes, "in=3,out=5"; null when the exporter gave neither. */

@@ -8,6 +8,14 @@
  * payload buffers are capped and freed once parsed. Time comes only from packet timestamps.
  * Called by daemon/ pipelines; imports decode/ and config/ only.
  */
+export {
+  ICMP4_REQUESTS,
+  ICMP6_REQUESTS,
+  exportEndReasonOf,
+  isPureSyn,
+  stitchClassOf,
+  stitchedStatusOf,
+} from './stitch-rules.js';
 export { createFlowTable, type FlowTable, type FlowTableDeps, type FlowTableStats } from './flow-table.js';
 export {
   communityId,
