@@ -13,7 +13,7 @@ import { createFlowStitcher, type FlowStitcherConfig } from '../flow/index.js';
 import type { FlowRecord, OneWayFlow } from '../records/index.js';
 import { FlowBatchBuilder, unpackFlows } from './collect-flow-batch.js';
 import { parseAddressWords } from './collect-address-words.js';
-import { createCollectStitcher, type CollectStitcher } from './collect-stitcher.js';
+import { createCollectStitcher, fillRowFromFlow, type CollectStitcher } from './collect-stitcher.js';
 
 const T0 = Date.UTC(2024, 4, 14, 19) * 1000;
 const S = 1_000_000;
@@ -120,30 +120,7 @@ function randomFlows(
 }
 
 function toRow(flow: OneWayFlow, row: OneWayRow): void {
-  row.exporter = flow.exporter;
-  row.domainId = flow.domainId;
-  row.ipVersion = flow.ipVersion;
-  row.ipProto = flow.ipProto;
-  expect(parseAddressWords(flow.srcAddr, row.srcWords)).toBe(true);
-  expect(parseAddressWords(flow.dstAddr, row.dstWords)).toBe(true);
-  row.srcPort = flow.srcPort;
-  row.dstPort = flow.dstPort;
-  row.packets = flow.packets;
-  row.bytes = flow.bytes;
-  row.reversePackets = flow.reversePackets;
-  row.reverseBytes = flow.reverseBytes;
-  row.firstSeenAt = flow.firstSeenAt;
-  row.lastSeenAt = flow.lastSeenAt;
-  row.tcpFlags = flow.tcpFlags;
-  row.reverseTcpFlags = flow.reverseTcpFlags;
-  row.inputInterface = flow.inputInterface;
-  row.outputInterface = flow.outputInterface;
-  row.srcMac = flow.srcMac;
-  row.dstMac = flow.dstMac;
-  row.vlan = flow.vlan ?? -1;
-  row.samplingRate = flow.samplingRate;
-  row.countsEstimated = flow.countsEstimated;
-  row.flowEndReason = flow.flowEndReason;
+  expect(fillRowFromFlow(flow, row)).toBe(true);
 }
 
 interface Pair {

@@ -573,29 +573,7 @@ export function createCollectStitcher(
     addRow,
     addFlow(flow, nowUs) {
       const row = flowRow;
-      row.exporter = flow.exporter;
-      row.ipVersion = flow.ipVersion;
-      row.ipProto = flow.ipProto;
-      if (!parseAddressWords(flow.srcAddr, row.srcWords)) return;
-      if (!parseAddressWords(flow.dstAddr, row.dstWords)) return;
-      row.srcPort = flow.srcPort;
-      row.dstPort = flow.dstPort;
-      row.packets = flow.packets;
-      row.bytes = flow.bytes;
-      row.reversePackets = flow.reversePackets;
-      row.reverseBytes = flow.reverseBytes;
-      row.firstSeenAt = flow.firstSeenAt;
-      row.lastSeenAt = flow.lastSeenAt;
-      row.tcpFlags = flow.tcpFlags;
-      row.reverseTcpFlags = flow.reverseTcpFlags;
-      row.inputInterface = flow.inputInterface;
-      row.outputInterface = flow.outputInterface;
-      row.srcMac = flow.srcMac;
-      row.dstMac = flow.dstMac;
-      row.vlan = flow.vlan ?? -1;
-      row.samplingRate = flow.samplingRate;
-      row.countsEstimated = flow.countsEstimated;
-      row.flowEndReason = flow.flowEndReason;
+      if (!fillRowFromFlow(flow, row)) return;
       const slot = pool.copy(row);
       if (flow.isPacketSample) addSample(slot, nowUs);
       else addSlot(slot, nowUs);
@@ -634,3 +612,35 @@ export function createCollectStitcher(
 
 /** The row an sFlow sample is copied through (addFlow). */
 const flowRow = new OneWayRow();
+
+/**
+ * Fills `row` from a one-way flow record (sFlow samples, replays): false when an address is not one,
+ * and the row is then not to be used.
+ */
+export function fillRowFromFlow(flow: OneWayFlow, row: OneWayRow): boolean {
+  row.exporter = flow.exporter;
+  row.domainId = flow.domainId;
+  row.ipVersion = flow.ipVersion;
+  row.ipProto = flow.ipProto;
+  if (!parseAddressWords(flow.srcAddr, row.srcWords)) return false;
+  if (!parseAddressWords(flow.dstAddr, row.dstWords)) return false;
+  row.srcPort = flow.srcPort;
+  row.dstPort = flow.dstPort;
+  row.packets = flow.packets;
+  row.bytes = flow.bytes;
+  row.reversePackets = flow.reversePackets;
+  row.reverseBytes = flow.reverseBytes;
+  row.firstSeenAt = flow.firstSeenAt;
+  row.lastSeenAt = flow.lastSeenAt;
+  row.tcpFlags = flow.tcpFlags;
+  row.reverseTcpFlags = flow.reverseTcpFlags;
+  row.inputInterface = flow.inputInterface;
+  row.outputInterface = flow.outputInterface;
+  row.srcMac = flow.srcMac;
+  row.dstMac = flow.dstMac;
+  row.vlan = flow.vlan ?? -1;
+  row.samplingRate = flow.samplingRate;
+  row.countsEstimated = flow.countsEstimated;
+  row.flowEndReason = flow.flowEndReason;
+  return true;
+}
