@@ -10,12 +10,14 @@
  *    a fresh nfcapd, never both at once. Both ask the kernel for the same 8 MB receive buffer, and
  *    net.core.rmem_max is raised to allow it for the run (and restored after). Loss is
  *    what the kernel dropped at the receiver's socket (the drops column of /proc/net/udp, read once
- *    its queue is empty); for Yamori it is also checked against the datagrams it decoded, which
- *    counts too what its socket-reader thread dropped when storing fell 64 MiB of datagrams behind,
+ *    its queue is empty); for Yamori it is also checked against the datagrams it decoded plus those
+ *    still waiting in its spool when it stopped (stored at its next start: received, not lost), which
+ *    counts too what its socket-reader thread dropped when storing fell behind and the spool was full,
  *    and the flows it decoded but gave up (`flowsLost`, its buffer of flows waiting for the store
- *    full) make a rate lossy too. A run of a few seconds measures bursts (that queue absorbs them), so
- *    the rates are then sent again for --sustain-seconds (20 by default), long enough to overflow
- *    any queue, which measures the sustained rate; that sweep stops once both tools have lost.
+ *    full) make a rate lossy too. A run of a few seconds measures bursts, so the rates are then sent
+ *    again for --sustain-seconds (20 by default), which measures the sustained rate; that sweep stops
+ *    once both tools have lost. For Yamori the table shows how many datagrams went to the spool and
+ *    how many were still there at the stop: storing itself is slower than receiving.
  * 4. softflowd straight to each receiver over UDP, as fast as it goes (it reads the file and sends
  *    the flows it expires; with -m it expires them all along).
  *
@@ -81,8 +83,13 @@ function receiveBufferOf(port: number): number {
   return Number(/\brb(\d+)/.exec(run.stdout)?.[1] ?? 0);
 }
 
-/** Datagrams the last Yamori run's reader thread dropped because storing fell behind (part of its loss). */
+/**
+ * Datagrams the last Yamori run's reader thread dropped because storing fell behind and its spool was
+ * full (part of its loss).
+ */
 let lastQueueDrops = 0;
+/** Datagrams the last Yamori run wrote to its spool, and those still unread there when it stopped. */
+let lastSpool = { spooled: 0, left: 0, fileBytes: 0, decoded: 0 };
 /**
  * Flows the last Yamori run decoded but gave up because its buffer of flows waiting for the store was
  * full (`flowsLost`): loss too, though every datagram was decoded.
@@ -132,8 +139,10 @@ function exited(child: ChildProcess): Promise<void> {
 
 async function startYamori(label: string): Promise<Receiver> {
   const db = path.join(OUT, `${label}.duckdb`);
-  rmSync(db, { force: true });
-  rmSync(`${db}.wal`, { force: true });
+  const remove = (): void => {
+    for (const file of [db, `${db}.wal`, `${db}.collect-spool`]) rmSync(file, { force: true });
+  };
+  remove();
   const child = spawn(
     process.execPath,
     [
@@ -167,10 +176,22 @@ async function startYamori(label: string): Promise<Receiver> {
         datagrams: number;
         queueDrops?: number;
         flowsLost?: number;
+        datagramsSpooled?: number;
+        spoolDatagrams?: number;
+        spoolFileBytes?: number;
       } | null;
       lastQueueDrops = stats?.queueDrops ?? 0;
       lastFlowsLost = stats?.flowsLost ?? 0;
-      return stats?.datagrams ?? null;
+      lastSpool = {
+        spooled: stats?.datagramsSpooled ?? 0,
+        left: stats?.spoolDatagrams ?? 0,
+        fileBytes: stats?.spoolFileBytes ?? 0,
+        decoded: stats?.datagrams ?? 0,
+      };
+      // What is left in the spool would be stored at the next start: received, not lost. The files
+      // go, so that the sweep does not fill the disk.
+      remove();
+      return stats === null ? null : stats.datagrams + (stats.spoolDatagrams ?? 0);
     },
   };
 }
@@ -360,6 +381,8 @@ async function main(): Promise<void> {
         (port) => replay(socket, port, recorded.messages, rate, seconds),
       );
       const yamoriLoss = yamoriLossText(yamori);
+      const spooled =
+        lastSpool.spooled === 0 ? '0' : `${formatRate(lastSpool.spooled)} / ${formatRate(lastSpool.left)}`;
       const nfcapd = await measure(
         () => startNfcapd(`nfcapd-${rate}`),
         (port) => replay(socket, port, recorded.messages, rate, seconds),
@@ -374,6 +397,7 @@ async function main(): Promise<void> {
         formatRate(rate),
         formatRate(yamori.sent / yamori.sendSeconds),
         yamoriLoss,
+        spooled,
         formatRate(nfcapd.sent / nfcapd.sendSeconds),
         lossText(nfcapd),
       ]);
@@ -411,9 +435,16 @@ async function main(): Promise<void> {
   }
   const loadAfter = os.loadavg()[0]!;
 
-  const headers = ['asked datagrams/s', 'yamori: sent/s', 'yamori: lost', 'nfcapd: sent/s', 'nfcapd: lost'];
-  const table: Table = { headers, rows: burst.rows, rightAligned: [0, 1, 2, 3, 4] };
-  const sustainedTable: Table = { headers, rows: sustained.rows, rightAligned: [0, 1, 2, 3, 4] };
+  const headers = [
+    'asked datagrams/s',
+    'yamori: sent/s',
+    'yamori: lost',
+    'yamori: spooled / left at stop',
+    'nfcapd: sent/s',
+    'nfcapd: lost',
+  ];
+  const table: Table = { headers, rows: burst.rows, rightAligned: [0, 1, 2, 3, 4, 5] };
+  const sustainedTable: Table = { headers, rows: sustained.rows, rightAligned: [0, 1, 2, 3, 4, 5] };
   const directTable: Table = {
     headers: ['softflowd -m 8192 straight to', 'datagrams', 'datagrams/s', 'lost'],
     rows: direct,

@@ -130,7 +130,8 @@ function statusLine(s: CollectStats): string {
   return (
     `${formatCount(s.datagrams)} datagrams  ${formatCount(s.records)} records  ` +
     `${formatCount(s.flowsWritten)} flows stored  ${formatCount(totalDrops(s.drops))} dropped  ` +
-    `${s.exporters.length} exporters`
+    `${s.exporters.length} exporters` +
+    (s.spoolDatagrams > 0 ? `  ${formatCount(s.spoolDatagrams)} datagrams spooled` : '')
   );
 }
 
@@ -144,6 +145,10 @@ function printStats(out: Writable, s: CollectStats, json: boolean, quiet: boolea
         drops: s.drops,
         flowsLost: s.flowsLost,
         queueDrops: s.queueDrops,
+        datagramsSpooled: s.datagramsSpooled,
+        spoolDatagrams: s.spoolDatagrams,
+        spoolFileBytes: s.spoolFileBytes,
+        datagramsRecovered: s.datagramsRecovered,
         stitch: s.stitch,
         exportersEvicted: s.exportersEvicted,
         exporters: s.exporters.map((exporter) => ({
@@ -170,7 +175,24 @@ function printStats(out: Writable, s: CollectStats, json: boolean, quiet: boolea
   if (s.queueDrops > 0) {
     line(
       out,
-      `${formatCount(s.queueDrops)} datagrams dropped unread because decoding and storing fell too far behind the sockets`,
+      `${formatCount(s.queueDrops)} datagrams dropped unread because storing fell too far behind the sockets and the spool was full (collect.spool_max_bytes)`,
+    );
+  }
+  if (s.datagramsRecovered > 0) {
+    line(out, `${formatCount(s.datagramsRecovered)} datagrams read back from the spool the last run left`);
+  }
+  if (s.datagramsSpooled > 0) {
+    line(
+      out,
+      `${formatCount(s.datagramsSpooled)} datagrams waited in the spool while storing was behind` +
+        (s.spoolDatagrams > 0
+          ? `; ${formatCount(s.spoolDatagrams)} still wait there and are stored at the next start`
+          : ''),
+    );
+  } else if (s.spoolDatagrams > 0) {
+    line(
+      out,
+      `${formatCount(s.spoolDatagrams)} datagrams wait in the spool and are stored at the next start`,
     );
   }
   if (s.exporters.length === 0) return;

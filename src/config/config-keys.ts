@@ -301,6 +301,22 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     example: 'collect:\n  receive_buffer_bytes: 8388608',
   },
   {
+    path: 'collect.spool_path',
+    type: { kind: 'string', nullable: true },
+    default: () => null,
+    description:
+      'The file where "yamori collect" keeps datagrams it received while storing was behind, in arrival order, until the store catches up; what a stop or crash leaves in it is stored at the next start. Unset: the database path with ".collect-spool" added.',
+    example: 'collect:\n  spool_path: /var/lib/yamori/collect.spool',
+  },
+  {
+    path: 'collect.spool_max_bytes',
+    type: { kind: 'integer', min: 0, max: 1_099_511_627_776 },
+    default: () => 1_073_741_824,
+    description:
+      'Largest size of the collector spool (default 1 GiB): the datagrams received since it was last empty. Past it, datagrams are dropped and counted. 0 turns the spool off: past 64 MiB of datagrams waiting in memory they are dropped.',
+    example: 'collect:\n  spool_max_bytes: 1073741824',
+  },
+  {
     path: 'intel.feeds',
     type: { kind: 'feeds' },
     default: () => ({}),

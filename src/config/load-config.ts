@@ -344,6 +344,8 @@ function build(values: Flat): YamoriConfig {
       maxTemplatesPerExporter: get<number>('collect.max_templates_per_exporter'),
       maxPendingFlows: get<number>('collect.max_pending_flows'),
       receiveBufferBytes: get<number>('collect.receive_buffer_bytes'),
+      spoolPath: get<string | null>('collect.spool_path'),
+      spoolMaxBytes: get<number>('collect.spool_max_bytes'),
     },
     intel: {
       feeds: get<YamoriConfig['intel']['feeds']>('intel.feeds'),
@@ -465,6 +467,8 @@ export function configForDisplay(config: YamoriConfig): Record<string, unknown> 
     'collect.max_templates_per_exporter': config.collect.maxTemplatesPerExporter,
     'collect.max_pending_flows': config.collect.maxPendingFlows,
     'collect.receive_buffer_bytes': config.collect.receiveBufferBytes,
+    'collect.spool_path': config.collect.spoolPath,
+    'collect.spool_max_bytes': config.collect.spoolMaxBytes,
     'intel.feeds': redactFeeds(config.intel.feeds),
     'intel.allowlist': config.intel.allowlist,
     'intel.grace_period_h': config.intel.gracePeriodH,

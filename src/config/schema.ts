@@ -133,6 +133,10 @@ export interface CollectConfig {
   maxPendingFlows: number;
   /** Socket receive buffer asked of the kernel (capped by net.core.rmem_max). */
   receiveBufferBytes: number;
+  /** The spool file for datagrams received while storing is behind; null: beside the database file. */
+  spoolPath: string | null;
+  /** Largest spool file; 0 turns the spool off (datagrams past the memory queue are dropped). */
+  spoolMaxBytes: number;
 }
 
 /** The detection engine (`yamori rules …`): where rules live, their windows, limits and alerts. */

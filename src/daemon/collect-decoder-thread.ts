@@ -25,6 +25,8 @@ function runDecoder(options: CollectThreadsOptions, input: MessagePort, main: Me
   const flows = new FlowBatchBuilder();
   let currentUs = 0;
   let decodedBytes = 0;
+  /** The reader sends what waited in the spool: time is the datagrams' receive time. */
+  let isBehind = false;
   // NetFlow/IPFIX records reach the stitcher as numbers (a reused row), flows leave it packed: no
   // object or string is made per record, only the flow's text fields once it is emitted.
   const stitcher = createCollectStitcher({ ...options.flow, ...options.collect }, { out: flows });
@@ -55,10 +57,15 @@ function runDecoder(options: CollectThreadsOptions, input: MessagePort, main: Me
       post({ type: 'closed' });
       return;
     }
-    const { data, ends, exporters } = message;
+    if (message.type === 'behind') {
+      isBehind = message.value;
+      return;
+    }
+    const { data, ends, times, exporters } = message;
     let at = 0;
     for (let i = 0; i < ends.length; i++) {
-      currentUs = (Date.now() + options.clockOffsetMs) * 1000;
+      // The receive time, not now: a datagram read back from the spool keeps the time it arrived.
+      currentUs = (times[i]! + options.clockOffsetMs) * 1000;
       collector.receive(data.subarray(at, ends[i]), exporterAddress(exporters[i]!), currentUs);
       decodedBytes += ends[i]! - at;
       at = ends[i]!;
@@ -74,7 +81,9 @@ function runDecoder(options: CollectThreadsOptions, input: MessagePort, main: Me
     }
   });
   main.on('message', (command: DecoderCommand) => {
-    stitcher.advance(command.nowUs);
+    // While spooled datagrams are read back, a record's reverse may still be in the spool: the
+    // window is measured in the datagrams' time, as it was when they arrived.
+    stitcher.advance(isBehind ? Math.min(currentUs, command.nowUs) : command.nowUs);
     handOver();
     post({ type: 'advanced', id: command.id });
   });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,8 @@ function collectConfig(overrides: Partial<CollectConfig> = {}): CollectConfig {
     maxTemplatesPerExporter: 64,
     maxPendingFlows: 1000,
     receiveBufferBytes: 1 << 20,
+    spoolPath: null,
+    spoolMaxBytes: 0,
     ...overrides,
   };
 }
@@ -163,6 +165,31 @@ function sendWhileBlocked(datagram: Uint8Array, port: number, count: number, rat
     { encoding: 'utf8', timeout: 60_000 },
   );
   if (run.status !== 0) throw new Error(`sender failed: ${run.stderr}`);
+}
+
+/** A store whose writes wait until `open()` (a real DuckDB store behind a gate): storing stalls. */
+function gatedStore(store: Store): { gated: Store; open: () => void } {
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const gated: Store = Object.create(store) as Store;
+  gated.writeFlows = async (flows: FlowRecord[]) => {
+    await gate;
+    await store.writeFlows(flows);
+  };
+  return { gated, open };
+}
+
+/** Datagram i holds 30 one-way records of its own ports (40,000 + 30i …): 30 flows no other datagram has. */
+const distinctDatagram = (i: number): Uint8Array => v5(oneSided(30, 40_000 + 30 * i));
+
+/** Calls tick() until `condition` holds (each tick stores what is ready, which lets the spool be read back). */
+async function tickUntil(p: CollectPipeline, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${JSON.stringify(p.stats())}`);
+    await p.tick();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe('createCollectPipeline', () => {
@@ -515,6 +542,193 @@ describe('createCollectPipeline', () => {
     expect(pipeline.stats()).toMatchObject({ datagrams: 10, records: 300, flowsWritten: 300, flowsLost: 0 });
     const counted = await store.query('SELECT count(*) AS n FROM flows');
     expect(Number(counted.rows[0]!.n)).toBe(300);
+  });
+
+  it('spools past its queue while storing is stalled, and stores every flow once the store catches up', async () => {
+    const { gated, open } = gatedStore(store);
+    const spoolPath = join(dir, 'collect.spool');
+    const size = distinctDatagram(0).length;
+    pipeline = createCollectPipeline(
+      {
+        collect: collectConfig({ maxPendingFlows: 1, spoolPath, spoolMaxBytes: 1 << 20 }),
+        flow: FLOW,
+        store: { maxBatchRows: 100, flushIntervalMs: 0 },
+      },
+      { store: gated, log: silentLog, maxQueuedBytes: 10 * size },
+    );
+    const [bound] = await pipeline.start();
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    for (let i = 0; i < 25; i++) await send(exporter, distinctDatagram(i), bound!.port, '127.0.0.1');
+    const p = pipeline;
+    await until(
+      () => p.stats().datagrams + p.stats().spoolDatagrams === 25,
+      () => JSON.stringify(p.stats()),
+    );
+    // Ten fill the queue; the other fifteen wait on disk instead of being dropped.
+    expect(pipeline.stats()).toMatchObject({
+      datagrams: 10,
+      spoolDatagrams: 15,
+      datagramsSpooled: 15,
+      queueDrops: 0,
+    });
+    expect(existsSync(spoolPath)).toBe(true);
+    open();
+    await tickUntil(p, () => p.stats().datagrams === 25);
+    await pipeline.stop();
+    expect(pipeline.stats()).toMatchObject({
+      datagrams: 25,
+      records: 750,
+      flowsWritten: 750,
+      queueDrops: 0,
+      flowsLost: 0,
+      spoolDatagrams: 0,
+    });
+    const rows = await store.query(
+      'SELECT count(*) AS n, count(DISTINCT src_port) AS ports, min(src_port) AS lo, max(src_port) AS hi FROM flows',
+    );
+    expect(rows.rows[0]).toMatchObject({ n: 750, ports: 750, lo: 40_000, hi: 40_749 });
+    // Every record was stored: the spool is gone.
+    expect(existsSync(spoolPath)).toBe(false);
+  });
+
+  it('leaves what it has not read back in the spool at a stop, and stores it at the next start, each flow once', async () => {
+    const { gated, open } = gatedStore(store);
+    const spoolPath = join(dir, 'collect.spool');
+    const size = distinctDatagram(0).length;
+    const config = {
+      collect: collectConfig({ maxPendingFlows: 1, spoolPath, spoolMaxBytes: 1 << 20 }),
+      flow: FLOW,
+      store: { maxBatchRows: 100, flushIntervalMs: 0 },
+    };
+    const first = createCollectPipeline(config, { store: gated, log: silentLog, maxQueuedBytes: 10 * size });
+    pipeline = first;
+    const [bound] = await first.start();
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    for (let i = 0; i < 25; i++) await send(exporter, distinctDatagram(i), bound!.port, '127.0.0.1');
+    await until(
+      () => first.stats().datagrams + first.stats().spoolDatagrams === 25,
+      () => JSON.stringify(first.stats()),
+    );
+    open();
+    await first.stop();
+    // A stop reads nothing more back: the fifteen wait for the next start.
+    const left = first.stats().spoolDatagrams;
+    expect(left).toBe(15);
+    expect(first.stats().datagrams).toBe(10);
+    expect(first.stats().flowsWritten).toBe(30 * first.stats().datagrams);
+    expect(existsSync(spoolPath)).toBe(true);
+
+    const second = createCollectPipeline(config, { store, log: silentLog, maxQueuedBytes: 10 * size });
+    pipeline = second;
+    await second.start();
+    expect(second.stats().datagramsRecovered).toBe(left);
+    await tickUntil(second, () => second.stats().datagrams === left);
+    await second.stop();
+    expect(second.stats()).toMatchObject({ datagrams: left, flowsWritten: 30 * left, spoolDatagrams: 0 });
+    const rows = await store.query(
+      'SELECT count(*) AS n, count(DISTINCT src_port) AS ports, min(src_port) AS lo, max(src_port) AS hi FROM flows',
+    );
+    expect(rows.rows[0]).toMatchObject({ n: 750, ports: 750, lo: 40_000, hi: 40_749 });
+    expect(existsSync(spoolPath)).toBe(false);
+  });
+
+  it('drops and counts datagrams only once the spool is full as well', async () => {
+    const { gated, open } = gatedStore(store);
+    const spoolPath = join(dir, 'collect.spool');
+    const size = distinctDatagram(0).length;
+    pipeline = createCollectPipeline(
+      {
+        // Room for a few datagrams' records beside the 24-byte header.
+        collect: collectConfig({
+          maxPendingFlows: 1,
+          spoolPath,
+          spoolMaxBytes: 24 + 5 * (16 + size + 12 + 64),
+        }),
+        flow: FLOW,
+        store: { maxBatchRows: 100, flushIntervalMs: 0 },
+      },
+      { store: gated, log: silentLog, maxQueuedBytes: 10 * size },
+    );
+    const [bound] = await pipeline.start();
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    for (let i = 0; i < 25; i++) await send(exporter, distinctDatagram(i), bound!.port, '127.0.0.1');
+    const p = pipeline;
+    await until(
+      () => p.stats().datagrams + p.stats().spoolDatagrams + p.stats().queueDrops === 25,
+      () => JSON.stringify(p.stats()),
+    );
+    const { spoolDatagrams, queueDrops } = pipeline.stats();
+    expect(pipeline.stats().datagrams).toBe(10);
+    expect(spoolDatagrams).toBeGreaterThanOrEqual(1);
+    expect(spoolDatagrams).toBeLessThanOrEqual(5);
+    expect(queueDrops).toBe(15 - spoolDatagrams);
+    open();
+    await tickUntil(p, () => p.stats().datagrams === 10 + spoolDatagrams);
+    await pipeline.stop();
+    const rows = await store.query('SELECT count(*) AS n FROM flows');
+    expect(Number(rows.rows[0]!.n)).toBe(30 * (10 + spoolDatagrams));
+  });
+
+  it('stitches the two directions read back from the spool in their own time, however late storing catches up', async () => {
+    const { gated, open } = gatedStore(store);
+    let nowMs = EXPORT_S * 1000;
+    const spoolPath = join(dir, 'collect.spool');
+    // Pair k: 30 client records in one datagram, their 30 answers in the next.
+    const datagrams: Uint8Array[] = [];
+    for (let k = 0; k < 20; k++) {
+      const clients = oneSided(30, 40_000 + 30 * k);
+      datagrams.push(v5(clients));
+      datagrams.push(
+        v5(clients.map((r) => ({ ...r, src: r.dst, dst: r.src, srcPort: r.dstPort, dstPort: r.srcPort }))),
+      );
+    }
+    pipeline = createCollectPipeline(
+      {
+        collect: collectConfig({ spoolPath, spoolMaxBytes: 1 << 20 }),
+        flow: FLOW,
+        store: { maxBatchRows: 100, flushIntervalMs: 0 },
+      },
+      { store: gated, log: silentLog, now: () => nowMs, maxQueuedBytes: datagrams[0]!.length },
+    );
+    const [bound] = await pipeline.start();
+    const exporter = await openSocket('udp4', '127.0.0.1');
+    sockets.push(exporter);
+    for (const datagram of datagrams) await send(exporter, datagram, bound!.port, '127.0.0.1');
+    const p = pipeline;
+    await until(
+      () => p.stats().datagrams + p.stats().spoolDatagrams === 40,
+      () => JSON.stringify(p.stats()),
+    );
+    // Storing comes back two minutes later, far past the 15-second stitch window: what waited in the
+    // spool is stitched as it would have been when it arrived.
+    nowMs += 120_000;
+    open();
+    await tickUntil(p, () => p.stats().datagrams === 40);
+    await pipeline.stop();
+    expect(pipeline.stats().stitch).toMatchObject({ paired: 600, oneSided: 0, pending: 0 });
+    expect(pipeline.stats()).toMatchObject({ flowsWritten: 600, queueDrops: 0 });
+  });
+
+  it('refuses a spool path that holds another file with COLLECT_SPOOL_FAILED, and leaves the file as it was', async () => {
+    const spoolPath = join(dir, 'not-a-spool.txt');
+    writeFileSync(spoolPath, 'my notes, not a spool');
+    pipeline = createCollectPipeline(
+      {
+        collect: collectConfig({ spoolPath, spoolMaxBytes: 1 << 20 }),
+        flow: FLOW,
+        store: { maxBatchRows: 1000, flushIntervalMs: 60_000 },
+      },
+      { store, log: silentLog },
+    );
+    await expect(pipeline.start()).rejects.toMatchObject({
+      code: 'COLLECT_SPOOL_FAILED',
+      message: expect.stringContaining(spoolPath),
+    });
+    expect(readFileSync(spoolPath, 'utf8')).toBe('my notes, not a spool');
+    pipeline = null;
   });
 
   it('refuses a port already taken with COLLECT_BIND_FAILED, naming the address', async () => {

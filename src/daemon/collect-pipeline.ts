@@ -26,14 +26,18 @@ import {
   type DecoderMessage,
   type ReaderCommand,
   type ReaderMessage,
+  type ReaderState,
 } from './collect-socket-reader.js';
 
 /**
- * Bytes of datagrams the reader thread may decode before the main thread has stored their flows;
- * past it the reader drops (and counts) datagrams rather than grow without bound. 64 MiB is some
- * 45,000 full-size datagrams, many seconds of a busy router's export.
+ * Bytes of datagrams the reader thread may send to be decoded before the main thread has stored their
+ * flows. Past it, datagrams wait in the spool (collect-spool.ts) or, with no spool, are dropped and
+ * counted rather than grow memory without bound. 64 MiB is some 45,000 full-size datagrams, many
+ * seconds of a busy router's export; with a spool 16 MiB is enough, and a stop (which stores what was
+ * sent to be decoded) takes a quarter as long.
  */
 const MAX_QUEUED_BYTES = 64 << 20;
+const MAX_QUEUED_BYTES_WITH_SPOOL = 16 << 20;
 
 /** Counters the reader thread sent last. */
 interface ThreadCounts {
@@ -58,8 +62,19 @@ export interface CollectStats {
   flowsBuffered: number;
   /** Flows given up because the store kept failing and the buffer was full. */
   flowsLost: number;
-  /** Datagrams received but dropped because storing fell too far (64 MiB of datagrams) behind the sockets. */
+  /**
+   * Datagrams received but dropped because storing fell too far behind the sockets: past 64 MiB of
+   * datagrams in memory and a full spool (or none).
+   */
   queueDrops: number;
+  /** Datagrams this run wrote to the spool because storing was behind. */
+  datagramsSpooled: number;
+  /** Datagrams in the spool not yet read back (a stop leaves them for the next start). */
+  spoolDatagrams: number;
+  /** Size of the spool file. */
+  spoolFileBytes: number;
+  /** Datagrams an earlier run left in the spool, read back first by this one. */
+  datagramsRecovered: number;
   batchesWritten: number;
 }
 
@@ -70,6 +85,8 @@ export interface CollectPipelineConfig {
     'homeNetworks' | 'tcpIdleTimeoutS' | 'udpIdleTimeoutS' | 'otherIdleTimeoutS' | 'activeTimeoutS'
   >;
   store: Pick<StoreConfig, 'maxBatchRows' | 'flushIntervalMs'>;
+  /** The database file, beside which the spool goes when collect.spool_path is unset. */
+  database?: { path: string };
 }
 
 export interface CollectPipelineDeps {
@@ -79,7 +96,7 @@ export interface CollectPipelineDeps {
   now?: () => number;
   /** Ids of the flows stitched from `receive` (tests pass a counter); the sockets' flows get random UUIDs. */
   newId?: () => string;
-  /** Bytes of datagrams the reader thread may decode before their flows are stored; MAX_QUEUED_BYTES by default. */
+  /** Bytes of datagrams the reader thread may send to be decoded before their flows are stored (tests). */
   maxQueuedBytes?: number;
 }
 
@@ -113,8 +130,8 @@ export interface CollectPipeline {
  * reader thread owns the sockets and only receives, so the kernel's receive buffer keeps draining;
  * the decoder thread (collect-decoder-thread.ts) decodes and stitches and hands the flows over packed;
  * this thread only stores them. What the reader has received and this thread has not yet stored is
- * bounded (MAX_QUEUED_BYTES of datagrams). `receive` decodes and stitches here instead, for replays and
- * tests. Flows leave memory only through `store.writeFlows`, in batches of `maxBatchRows` or every
+ * bounded (MAX_QUEUED_BYTES of datagrams); past it datagrams wait in the spool file, in order.
+ * `receive` decodes and stitches here instead, for replays and tests. Flows leave memory only through `store.writeFlows`, in batches of `maxBatchRows` or every
  * `flushIntervalMs`; a failed write keeps its flows for the next try.
  */
 export function createCollectPipeline(
@@ -130,7 +147,8 @@ export function createCollectPipeline(
   let lastWriteAt = now();
   let currentUs = 0;
   let threads: CollectThreads | null = null;
-  let queueDrops = 0;
+  let readerState: ReaderState = { queueDrops: 0, spoolDatagrams: 0, spoolFileBytes: 0, datagramsSpooled: 0 };
+  let datagramsRecovered = 0;
   let threadCounts: ThreadCounts | null = null;
   const closing = { reader: null as (() => void) | null, decoder: null as (() => void) | null };
   const running = { reader: false, decoder: false };
@@ -246,12 +264,16 @@ export function createCollectPipeline(
   }
 
   function onReaderMessage(message: ReaderMessage): void {
-    if (message.type === 'drops') {
-      queueDrops = message.queueDrops;
+    if (message.type === 'state') {
+      readerState = message.state;
     } else if (message.type === 'socket-error') {
       deps.log.warnLimited('collector socket error', { error: message.message });
+    } else if (message.type === 'spool-error') {
+      deps.log.warnLimited('collector spool failed; datagrams past the memory queue are dropped', {
+        error: message.message,
+      });
     } else if (message.type === 'closed') {
-      queueDrops = message.queueDrops;
+      readerState = message.state;
       closing.reader?.();
     }
   }
@@ -263,13 +285,22 @@ export function createCollectPipeline(
       return address;
     });
     const { listen: _listen, ...collect } = config.collect;
+    const spoolPath =
+      config.collect.spoolPath ??
+      (config.database === undefined ? null : `${config.database.path}.collect-spool`);
+    const spool =
+      spoolPath === null || config.collect.spoolMaxBytes === 0
+        ? null
+        : { path: spoolPath, maxBytes: config.collect.spoolMaxBytes };
     const started = startCollectThreads({
       listen: parsed,
       receiveBufferBytes: config.collect.receiveBufferBytes,
-      maxQueuedBytes: deps.maxQueuedBytes ?? MAX_QUEUED_BYTES,
+      maxQueuedBytes:
+        deps.maxQueuedBytes ?? (spool === null ? MAX_QUEUED_BYTES : MAX_QUEUED_BYTES_WITH_SPOOL),
       collect,
       flow: config.flow,
       clockOffsetMs: now() - Date.now(),
+      spool,
     });
     const { reader, decoder } = started;
     const terminate = async (): Promise<void> => {
@@ -292,6 +323,14 @@ export function createCollectPipeline(
         { cause: new Error(first.message) },
       );
     }
+    if (first.type === 'spool-open-error') {
+      await terminate();
+      throw new YamoriError(
+        'COLLECT_SPOOL_FAILED',
+        { path: first.path, reason: first.message },
+        { cause: new Error(first.message) },
+      );
+    }
     if (first.type !== 'bound') {
       await terminate();
       throw new Error(`the socket reader thread said ${first.type} before binding`);
@@ -304,6 +343,18 @@ export function createCollectPipeline(
     if (ready.type !== 'ready') {
       await terminate();
       throw new Error(`the decoder thread said ${ready.type} before it was ready`);
+    }
+    if (first.recovered !== null && first.recovered.datagrams > 0) {
+      datagramsRecovered = first.recovered.datagrams;
+      deps.log.info('storing first what the last run left in the spool', {
+        datagrams: first.recovered.datagrams,
+        bytes: first.recovered.bytes,
+      });
+    }
+    if (first.recovered !== null && first.recovered.tornBytes > 0) {
+      deps.log.warn('the spool ended in a record cut short (a crash while writing it); dropped its bytes', {
+        bytes: first.recovered.tornBytes,
+      });
     }
     threads = started;
     running.reader = true;
@@ -379,7 +430,11 @@ export function createCollectPipeline(
       flowsWritten: totals.flowsWritten,
       flowsBuffered: flows.length,
       flowsLost: totals.flowsLost,
-      queueDrops,
+      queueDrops: readerState.queueDrops,
+      datagramsSpooled: readerState.datagramsSpooled,
+      spoolDatagrams: readerState.spoolDatagrams,
+      spoolFileBytes: readerState.spoolFileBytes,
+      datagramsRecovered,
       batchesWritten: totals.batchesWritten,
     };
   }

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { FlowExportStats } from '../capture/index.js';
 import type { CollectConfig } from '../config/index.js';
 import type { FlowStitcherConfig, FlowStitcherStats } from '../flow/index.js';
 import type { FlowBatch } from './collect-flow-batch.js';
+import type { SpoolRecovery } from './collect-spool.js';
 
 /** One address to bind, as parseListenAddress gives it. */
 export interface ReaderListen {
@@ -23,8 +24,22 @@ export interface CollectThreadsOptions {
   maxQueuedBytes: number;
   collect: Omit<CollectConfig, 'listen'>;
   flow: Omit<FlowStitcherConfig, keyof CollectConfig>;
-  /** Added to the decoder's Date.now(): the main thread's clock may be another (tests inject one). */
+  /** Added to the reader's Date.now(): the main thread's clock may be another (tests inject one). */
   clockOffsetMs: number;
+  /** Where datagrams wait while storing is behind (collect-spool.ts), or null to drop them instead. */
+  spool: { path: string; maxBytes: number } | null;
+}
+
+/** What the reader says of its queue and spool. */
+export interface ReaderState {
+  /** Datagrams dropped: the queue was full and the spool full (or off, or failing). */
+  queueDrops: number;
+  /** Datagrams in the spool not yet read back. */
+  spoolDatagrams: number;
+  /** Bytes of the spool file (0 when there is none). */
+  spoolFileBytes: number;
+  /** Datagrams ever written to the spool by this run. */
+  datagramsSpooled: number;
 }
 
 export interface ReaderBound {
@@ -35,21 +50,27 @@ export interface ReaderBound {
 
 /** Reader → main thread. */
 export type ReaderMessage =
-  | { type: 'bound'; bound: ReaderBound[] }
+  | { type: 'bound'; bound: ReaderBound[]; recovered: SpoolRecovery | null }
   | { type: 'bind-error'; index: number; code: string | undefined; message: string }
-  | { type: 'drops'; queueDrops: number }
+  | { type: 'spool-open-error'; path: string; message: string }
+  | { type: 'state'; state: ReaderState }
   | { type: 'socket-error'; message: string }
-  | { type: 'closed'; queueDrops: number };
+  | { type: 'spool-error'; message: string }
+  | { type: 'closed'; state: ReaderState };
 
 /** Main thread → reader: `ack` returns the bytes of datagrams whose flows are stored; `close` ends it. */
 export type ReaderCommand = { type: 'ack'; bytes: number } | { type: 'close' };
 
 /**
- * Reader → decoder: datagrams end to end in `data`, `ends[i]` where datagram i ends; `end` once the
- * sockets are closed and every datagram was sent.
+ * Reader → decoder: datagrams end to end in `data`, `ends[i]` where datagram i ends, `times[i]` when
+ * it was received (the reader's Date.now()); `behind` when the reader starts (true) or stops (false)
+ * sending what waited in the spool: meanwhile the decoder's clock is the datagrams' receive time, not
+ * the wall's; `end` once the sockets are closed and every datagram was sent.
  */
 export type DecoderInput =
-  { type: 'batch'; data: Uint8Array; ends: Uint32Array; exporters: string[] } | { type: 'end' };
+  | { type: 'batch'; data: Uint8Array; ends: Uint32Array; times: Float64Array; exporters: string[] }
+  | { type: 'behind'; value: boolean }
+  | { type: 'end' };
 
 /**
  * Decoder → main thread. `flows` hands over the flows stitched since the last one (or none), the
@@ -72,130 +93,6 @@ export type DecoderMessage =
 /** Main thread → decoder: emit what waited past the stitch window at `nowUs`, then say `advanced`. */
 export type DecoderCommand = { type: 'advance'; nowUs: number; id: number };
 
-/**
- * The reader thread's code. It only receives: it binds the sockets, copies each datagram into the
- * current batch and posts the batch (its buffers transferred, not copied) to the decoder thread once
- * the socket has nothing more ready, so the kernel's buffer keeps draining while the decoder and the
- * main thread work, even while a new decoder's code is still being optimised. It depends on nothing
- * but Node, and is plain CommonJS so that it runs as written, whatever loads the TypeScript of the
- * other threads (tsx, vitest, or the build).
- */
-const READER_SOURCE = String.raw`
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { createSocket } = require('node:dgram');
-const BATCH_BYTES = 1 << 20;
-const BATCH_DATAGRAMS = 2048;
-const options = workerData;
-const decoder = options.decoder;
-const sockets = [];
-let data = new Uint8Array(BATCH_BYTES);
-let used = 0;
-let ends = [];
-let exporters = [];
-let isScheduled = false;
-let inFlightBytes = 0;
-let queueDrops = 0;
-let reportedDrops = 0;
-
-function schedule() {
-  if (isScheduled) return;
-  isScheduled = true;
-  // After this turn's socket reads: whatever arrived together goes in one batch.
-  setImmediate(flush);
-}
-
-function flush() {
-  isScheduled = false;
-  if (queueDrops !== reportedDrops) parentPort.postMessage({ type: 'drops', queueDrops });
-  reportedDrops = queueDrops;
-  if (ends.length === 0) return;
-  const out = data.slice(0, used);
-  const outEnds = Uint32Array.from(ends);
-  decoder.postMessage({ type: 'batch', data: out, ends: outEnds, exporters }, [out.buffer, outEnds.buffer]);
-  inFlightBytes += used;
-  used = 0;
-  ends = [];
-  exporters = [];
-}
-
-function onMessage(message, remote) {
-  const length = message.length;
-  if (inFlightBytes + used + length > options.maxQueuedBytes) {
-    queueDrops++;
-    schedule();
-    return;
-  }
-  if (used + length > BATCH_BYTES || ends.length >= BATCH_DATAGRAMS) flush();
-  data.set(message, used);
-  used += length;
-  ends.push(used);
-  exporters.push(remote.address);
-  schedule();
-}
-
-function bindOne(listen) {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({
-      type: listen.family === 6 ? 'udp6' : 'udp4',
-      recvBufferSize: options.receiveBufferBytes,
-    });
-    sockets.push(socket);
-    socket.on('message', onMessage);
-    socket.once('error', reject);
-    socket.bind(listen.port, listen.address, () => {
-      socket.off('error', reject);
-      socket.on('error', (error) => parentPort.postMessage({ type: 'socket-error', message: error.message }));
-      const local = socket.address();
-      resolve({ address: local.address, port: local.port, receiveBufferBytes: socket.getRecvBufferSize() });
-    });
-  });
-}
-
-function closeAll() {
-  return Promise.all(
-    sockets.splice(0).map(
-      (socket) =>
-        new Promise((resolve) => {
-          try {
-            socket.close(() => resolve());
-          } catch {
-            resolve();
-          }
-        }),
-    ),
-  );
-}
-
-parentPort.on('message', (command) => {
-  if (command.type === 'ack') {
-    inFlightBytes -= command.bytes;
-  } else if (command.type === 'close') {
-    // The ports stay open: closing one may drop what was posted on it and not yet read. The main
-    // thread ends this thread once it has read 'closed'.
-    closeAll().then(() => {
-      flush();
-      decoder.postMessage({ type: 'end' });
-      parentPort.postMessage({ type: 'closed', queueDrops });
-    });
-  }
-});
-
-(async () => {
-  const bound = [];
-  for (let index = 0; index < options.listen.length; index++) {
-    try {
-      bound.push(await bindOne(options.listen[index]));
-    } catch (error) {
-      await closeAll();
-      parentPort.postMessage({ type: 'bind-error', index, code: error.code, message: error.message });
-      return;
-    }
-  }
-  parentPort.postMessage({ type: 'bound', bound });
-})();
-`;
-
 export interface CollectThreads {
   /** Owns the sockets; talks ReaderMessage and ReaderCommand. */
   reader: Worker;
@@ -210,22 +107,26 @@ export interface CollectThreads {
  */
 export function startCollectThreads(options: CollectThreadsOptions): CollectThreads {
   const { port1, port2 } = new MessageChannel();
-  // execArgv: [] keeps the parent's flags (loaders, --cpu-prof) out of threads that need none.
-  const reader = new Worker(READER_SOURCE, {
-    eval: true,
-    workerData: { ...options, decoder: port1 },
-    transferList: [port1],
-    execArgv: [],
-  });
-  const decoderData = { ...options, isCollectDecoder: true, input: port2 };
+  const reader = startThread('collect-reader-thread', { ...options, isCollectReader: true, decoder: port1 }, [
+    port1,
+  ]);
+  const decoder = startThread(
+    'collect-decoder-thread',
+    { ...options, isCollectDecoder: true, input: port2 },
+    [port2],
+  );
+  return { reader, decoder };
+}
+
+/**
+ * Starts the thread whose module is `name` (beside this one). Built, it runs the compiled module; from
+ * the TypeScript sources (tsx, vitest) it loads them through tsx, in that thread.
+ */
+function startThread(name: string, workerData: object, transferList: MessagePort[]): Worker {
   const here = import.meta.url;
+  // execArgv: [] keeps the parent's flags (loaders, --cpu-prof) out of threads that need none.
   if (!here.endsWith('.ts')) {
-    const decoder = new Worker(new URL('./collect-decoder-thread.js', here), {
-      workerData: decoderData,
-      transferList: [port2],
-      execArgv: [],
-    });
-    return { reader, decoder };
+    return new Worker(new URL(`./${name}.js`, here), { workerData, transferList, execArgv: [] });
   }
   // tsx/esm/api's "import" entry, beside the "require" one that require.resolve finds.
   const tsx = pathToFileURL(
@@ -233,17 +134,11 @@ export function startCollectThreads(options: CollectThreadsOptions): CollectThre
       .resolve('tsx/esm/api')
       .replace(/\.cjs$/, '.mjs'),
   ).href;
-  const entry = new URL('./collect-decoder-thread.ts', here).href;
+  const entry = new URL(`./${name}.ts`, here).href;
   const source =
     `import(${JSON.stringify(tsx)}).then((api) => ` +
     `api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}));`;
-  const decoder = new Worker(source, {
-    eval: true,
-    workerData: decoderData,
-    transferList: [port2],
-    execArgv: [],
-  });
-  return { reader, decoder };
+  return new Worker(source, { eval: true, workerData, transferList, execArgv: [] });
 }
 
 /** An IPv4 exporter reaching an IPv6 socket shows as ::ffff:a.b.c.d; its sensor name is a.b.c.d. */

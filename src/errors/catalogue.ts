@@ -308,6 +308,12 @@ export const CATALOGUE = {
     hint: '{advice}',
     kind: 'runtime',
   },
+  COLLECT_SPOOL_FAILED: {
+    title: 'The collector cannot open its spool file',
+    message: 'Cannot open the collector spool {path}: {reason}. Nothing was collected.',
+    hint: 'Set collect.spool_path to a file in a folder Yamori may write (the file must be a spool Yamori made, or absent), or set collect.spool_max_bytes to 0 to run without a spool.',
+    kind: 'runtime',
+  },
   RULE_DIR_NOT_FOUND: {
     title: 'A rules folder does not exist',
     message: 'The rules folder {path} does not exist or is not a folder.',
