@@ -188,6 +188,7 @@ async function startYamori(label: string): Promise<Receiver> {
         fileBytes: stats?.spoolFileBytes ?? 0,
         decoded: stats?.datagrams ?? 0,
       };
+      for (const line of err.split('\n')) if (/^(warn|error)\b/.test(line)) say(`  yamori collect: ${line}`);
       // What is left in the spool would be stored at the next start: received, not lost. The files
       // go, so that the sweep does not fill the disk.
       remove();

@@ -546,13 +546,14 @@ describe('createCollectPipeline', () => {
 
   it('spools past its queue while storing is stalled, and stores every flow once the store catches up', async () => {
     const { gated, open } = gatedStore(store);
-    const spoolPath = join(dir, 'collect.spool');
+    // No spool_path: the spool goes beside the database file.
+    const spoolPath = join(dir, 'yamori.duckdb.collect-spool');
     const size = distinctDatagram(0).length;
     pipeline = createCollectPipeline(
       {
-        collect: collectConfig({ maxPendingFlows: 1, spoolPath, spoolMaxBytes: 1 << 20 }),
+        collect: collectConfig({ maxPendingFlows: 1, spoolMaxBytes: 1 << 20 }),
         flow: FLOW,
-        store: { maxBatchRows: 100, flushIntervalMs: 0 },
+        store: { maxBatchRows: 100, flushIntervalMs: 0, database: { path: join(dir, 'yamori.duckdb') } },
       },
       { store: gated, log: silentLog, maxQueuedBytes: 10 * size },
     );

@@ -84,9 +84,8 @@ export interface CollectPipelineConfig {
     FlowTableConfig,
     'homeNetworks' | 'tcpIdleTimeoutS' | 'udpIdleTimeoutS' | 'otherIdleTimeoutS' | 'activeTimeoutS'
   >;
-  store: Pick<StoreConfig, 'maxBatchRows' | 'flushIntervalMs'>;
-  /** The database file, beside which the spool goes when collect.spool_path is unset. */
-  database?: { path: string };
+  /** `database`: the DuckDB file, beside which the spool goes when collect.spool_path is unset. */
+  store: Pick<StoreConfig, 'maxBatchRows' | 'flushIntervalMs'> & Partial<Pick<StoreConfig, 'database'>>;
 }
 
 export interface CollectPipelineDeps {
@@ -287,7 +286,7 @@ export function createCollectPipeline(
     const { listen: _listen, ...collect } = config.collect;
     const spoolPath =
       config.collect.spoolPath ??
-      (config.database === undefined ? null : `${config.database.path}.collect-spool`);
+      (config.store.database === undefined ? null : `${config.store.database.path}.collect-spool`);
     const spool =
       spoolPath === null || config.collect.spoolMaxBytes === 0
         ? null
