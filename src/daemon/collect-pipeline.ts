@@ -148,6 +148,7 @@ export function createCollectPipeline(
   let threads: CollectThreads | null = null;
   let readerState: ReaderState = { queueDrops: 0, spoolDatagrams: 0, spoolFileBytes: 0, datagramsSpooled: 0 };
   let datagramsRecovered = 0;
+  let isReaderClosed = false;
   let threadCounts: ThreadCounts | null = null;
   const closing = { reader: null as (() => void) | null, decoder: null as (() => void) | null };
   const running = { reader: false, decoder: false };
@@ -264,7 +265,8 @@ export function createCollectPipeline(
 
   function onReaderMessage(message: ReaderMessage): void {
     if (message.type === 'state') {
-      readerState = message.state;
+      // The figures 'closed' carried are the last word.
+      if (!isReaderClosed) readerState = message.state;
     } else if (message.type === 'socket-error') {
       deps.log.warnLimited('collector socket error', { error: message.message });
     } else if (message.type === 'spool-error') {
@@ -273,6 +275,7 @@ export function createCollectPipeline(
       });
     } else if (message.type === 'closed') {
       readerState = message.state;
+      isReaderClosed = true;
       closing.reader?.();
     }
   }

@@ -52,12 +52,15 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
   let isSpooling = false;
   /** Stopping: nothing more is read back from the spool (what is unread waits for the next start). */
   let isClosing = false;
+  let isClosed = false;
   const state: ReaderState = { queueDrops: 0, spoolDatagrams: 0, spoolFileBytes: 0, datagramsSpooled: 0 };
   let stateSentAt = 0;
   let sentState = '';
   let stateTimer: NodeJS.Timeout | null = null;
 
   function sendState(always: boolean): void {
+    // After 'closed', the figures it carried are the last word.
+    if (isClosed) return;
     state.spoolDatagrams = spool?.unreadDatagrams ?? 0;
     state.spoolFileBytes = spool?.fileBytes ?? 0;
     const text = `${state.queueDrops} ${state.spoolDatagrams} ${state.spoolFileBytes} ${state.datagramsSpooled}`;
@@ -259,6 +262,7 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
         // Acknowledgements still coming change nothing in a closed file.
         spool = null;
         post({ type: 'closed', state: { ...state } });
+        isClosed = true;
       });
     }
   });
