@@ -1,15 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BIGINT,
-  LIST,
-  listValue,
-  STRUCT,
-  structValue,
-  TIMESTAMPTZ,
-  VARCHAR,
-  type DuckDBConnection,
-  type DuckDBValue,
-} from './duckdb-api.js';
+import { LIST, listValue, TIMESTAMPTZ, VARCHAR, type DuckDBConnection } from './duckdb-api.js';
 import { ALERT_SEVERITIES, type Alert, type AlertWrite, type EpochMicros } from '../../records/index.js';
 import { alertFromColumns, merge, overlaps, provenanceToJson, type RowValues } from '../alert-rows.js';
 import type { AlertFilter, AlertWriteResult, DeviceRef, ResolvedDevice } from '../store.js';
@@ -100,53 +90,49 @@ async function readCandidates(
 }
 
 /**
- * Alerts go in and are updated a list of rows per statement, bound as one LIST(STRUCT) parameter: a
- * statement per alert cost a round trip and a plan each (seconds for a run that raises a thousand).
+ * Alerts go in and are updated a list of rows per statement, bound as one JSON text that DuckDB reads
+ * with from_json: a statement per alert cost a round trip and a plan each (seconds for a run that raises
+ * a thousand), and a LIST(STRUCT) parameter of the same rows costs four times the JSON text (0.15 CPU s
+ * for 500 alerts), as the client builds and DuckDB binds one value per field.
  */
 const ROWS_PER_STATEMENT = 1000;
 
-const ALERT_ROW = STRUCT({
-  id: VARCHAR,
-  rule: VARCHAR,
-  version: VARCHAR,
-  severity: VARCHAR,
-  title: VARCHAR,
-  key: VARCHAR,
-  first: TIMESTAMPTZ,
-  last: TIMESTAMPTZ,
-  count: BIGINT,
-  mac: VARCHAR,
-  name: VARCHAR,
-  remote: VARCHAR,
-  ids: LIST(VARCHAR),
-  sources: LIST(VARCHAR),
-  evidence: VARCHAR,
-  provenance: VARCHAR,
-});
+const ALERT_ROWS = `(SELECT unnest(from_json($rows, '[{
+  "id": "VARCHAR", "rule": "VARCHAR", "version": "VARCHAR", "severity": "VARCHAR", "title": "VARCHAR",
+  "key": "VARCHAR", "first": "BIGINT", "last": "BIGINT", "count": "BIGINT", "mac": "VARCHAR", "name": "VARCHAR",
+  "remote": "VARCHAR", "ids": ["VARCHAR"], "sources": ["VARCHAR"], "evidence": "VARCHAR", "provenance": "VARCHAR"
+}]'), recursive := true))`;
 
-function alertRows(alerts: readonly Pooled[]): DuckDBValue {
-  return listValue(
-    alerts.map(({ id, write }) =>
-      structValue({
-        id,
-        rule: write.ruleId,
-        version: write.ruleVersion,
-        severity: write.severity,
-        title: write.title,
-        key: write.dedupKey,
-        first: timestampTz(write.firstSeenAt),
-        last: timestampTz(write.lastSeenAt),
-        count: BigInt(write.count),
-        mac: write.deviceMac,
-        name: write.deviceName,
-        remote: write.remoteAddr,
-        ids: listValue(write.indicatorIds),
-        sources: listValue(write.indicatorSources),
-        evidence: JSON.stringify(write.evidence),
-        provenance: JSON.stringify(write.provenance.map(provenanceToJson)),
-      }),
-    ),
-  );
+function alertRows(alerts: readonly Pooled[]): string {
+  const rows = alerts.map(({ id, write }) => ({
+    id,
+    rule: write.ruleId,
+    version: write.ruleVersion,
+    severity: write.severity,
+    title: write.title,
+    key: write.dedupKey,
+    first: Math.trunc(write.firstSeenAt),
+    last: Math.trunc(write.lastSeenAt),
+    count: write.count,
+    mac: write.deviceMac,
+    name: write.deviceName,
+    remote: write.remoteAddr,
+    ids: write.indicatorIds,
+    sources: write.indicatorSources,
+    evidence: JSON.stringify(write.evidence),
+    provenance: JSON.stringify(write.provenance.map(provenanceToJson)),
+  }));
+  // JSON.stringify writes a lone UTF-16 surrogate (a name decoded from broken bytes) as an escape that
+  // DuckDB's JSON reader rejects; the client's own string conversion makes it U+FFFD, and so does this.
+  // Only such an escape (or a backslash before "ud8…") takes the slower way.
+  const text = JSON.stringify(rows);
+  return /\\u[dD][89a-fA-F]/.test(text) ? JSON.stringify(rows, wellFormedStrings) : text;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function wellFormedStrings(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value;
 }
 
 async function insertAlerts(
@@ -158,11 +144,11 @@ async function insertAlerts(
     `INSERT INTO alerts (id, rule_id, rule_version, severity, title, dedup_key, first_seen_at, last_seen_at,
        count, status, created_at, updated_at, device_mac, device_name, remote_addr, indicator_ids,
        indicator_sources, evidence, provenance)
-     SELECT id::UUID, rule, version, severity, title, key, first, last, count, 'open', $now, $now,
-       mac, name, remote, ids, sources, evidence::JSON, provenance::JSON
-     FROM (SELECT unnest($rows, recursive := true))`,
+     SELECT id::UUID, rule, version, severity, title, key, make_timestamptz(first), make_timestamptz(last),
+       count, 'open', $now, $now, mac, name, remote, ids, sources, evidence::JSON, provenance::JSON
+     FROM ${ALERT_ROWS}`,
     { rows: alertRows(alerts), now: timestampTz(now) },
-    { rows: LIST(ALERT_ROW), now: TIMESTAMPTZ },
+    { rows: VARCHAR, now: TIMESTAMPTZ },
   );
 }
 
@@ -172,13 +158,14 @@ async function updateAlerts(
   now: EpochMicros,
 ): Promise<void> {
   await connection.run(
-    `UPDATE alerts SET first_seen_at = u.first, last_seen_at = u.last, count = u.count, updated_at = $now,
-       device_mac = u.mac, device_name = u.name, remote_addr = u.remote, indicator_ids = u.ids,
-       indicator_sources = u.sources, evidence = u.evidence::JSON, provenance = u.provenance::JSON
-     FROM (SELECT unnest($rows, recursive := true)) AS u
+    `UPDATE alerts SET first_seen_at = make_timestamptz(u.first), last_seen_at = make_timestamptz(u.last),
+       count = u.count, updated_at = $now, device_mac = u.mac, device_name = u.name, remote_addr = u.remote,
+       indicator_ids = u.ids, indicator_sources = u.sources, evidence = u.evidence::JSON,
+       provenance = u.provenance::JSON
+     FROM ${ALERT_ROWS} AS u
      WHERE alerts.id = u.id::UUID`,
     { rows: alertRows(alerts), now: timestampTz(now) },
-    { rows: LIST(ALERT_ROW), now: TIMESTAMPTZ },
+    { rows: VARCHAR, now: TIMESTAMPTZ },
   );
 }
 
