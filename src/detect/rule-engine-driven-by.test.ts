@@ -25,10 +25,10 @@ WHERE d.ingested_at >= $window_start AND d.ingested_at < $window_end
 GROUP BY d.query_name
 `;
 
-const rule = (drivenBy: string[] | undefined) =>
+const rule = (drivenBy: string[] | undefined, id = 'test-listed-remote') =>
   loadTestRule({
     yaml: ruleYaml({
-      id: 'test-listed-remote',
+      id,
       kind: 'indicator',
       dedup: ['remote'],
       entities: {},
@@ -148,5 +148,54 @@ describe('createRuleEngine: rules driven by flows and DNS answers (driven_by)', 
       ['window', null, 1],
       ['retro-hunt', 'no-new-rows', 0],
     ]);
+  });
+
+  it('probes each window once for the rules of one run, and each rule gets the answer it would alone', async () => {
+    const probes: string[] = [];
+    const runRuleQuery = store.runRuleQuery.bind(store);
+    store.runRuleQuery = (sql, params, limits) => {
+      if (sql.startsWith('SELECT 1')) probes.push(sql);
+      return runRuleQuery(sql, params, limits);
+    };
+    const rules = ['test-a', 'test-b', 'test-c'].map((id) => rule(['flows', 'dns'], id));
+    const runAll = async () => {
+      probes.length = 0;
+      const reports = await engine.run(rules, { ids: ['test-a', 'test-b', 'test-c'] });
+      return reports.map((report) => [
+        report.ruleId,
+        report.passes.map((p) => [p.pass, p.skipReason, p.rows]),
+      ]);
+    };
+    await store.writeFlows([buildFlow({ id: 'old', dstAddr: '203.0.113.9', firstSeenAt: now - MINUTE })]);
+    now = NOW - 50 * MINUTE;
+    const first = [
+      ['window', null, 0],
+      ['retro-hunt', 'no-new-indicators', 0],
+    ];
+    expect(await runAll()).toEqual([
+      ['test-a', first],
+      ['test-b', first],
+      ['test-c', first],
+    ]);
+    // One probe of the window's flows and DNS answers, one of the new listings, for three rules.
+    expect(probes).toHaveLength(2);
+
+    now = NOW - 40 * MINUTE;
+    await store.applyFeedSnapshot('feodo', [buildIndicatorDraft({ value: '203.0.113.9' })], {
+      startedAt: now,
+      complete: true,
+    });
+    now = NOW - 30 * MINUTE;
+    const second = [
+      ['window', 'no-new-rows', 0],
+      ['retro-hunt', null, 1],
+    ];
+    expect(await runAll()).toEqual([
+      ['test-a', second],
+      ['test-b', second],
+      ['test-c', second],
+    ]);
+    // The window, the new listings, the retro-hunt's history.
+    expect(probes).toHaveLength(3);
   });
 });

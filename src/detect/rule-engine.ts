@@ -78,6 +78,7 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
     rule: LoadedRule,
     state: RuleState | null,
     now: EpochMicros,
+    probes: ProbeAnswers,
   ): Promise<RuleRunReport> => {
     const definition = rule.definition;
     const started = performance.now();
@@ -108,10 +109,16 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
       for (const pass of plan.passes) {
         const passStarted = performance.now();
         const skipReason =
-          pass.pass === 'retro-hunt' && !(await hasNewListings(deps.store, pass, timeoutMs))
+          pass.pass === 'retro-hunt' &&
+          !(await probes.ask(`listings ${pass.indicatorsSince} ${pass.indicatorsUntil}`, () =>
+            hasNewListings(deps.store, pass, timeoutMs),
+          ))
             ? 'no-new-indicators'
             : definition.drivenBy.length > 0 &&
-                !(await hasDrivingRows(deps.store, definition.drivenBy, pass, timeoutMs))
+                !(await probes.ask(
+                  `rows ${[...definition.drivenBy].sort().join(',')} ${pass.windowStart} ${pass.windowEnd}`,
+                  () => hasDrivingRows(deps.store, definition.drivenBy, pass, timeoutMs),
+                ))
               ? 'no-new-rows'
               : null;
         if (skipReason !== null) {
@@ -211,6 +218,7 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
       const now = await deps.store.currentIngestTime();
       const states = new Map((await deps.store.listRuleStates()).map((state) => [state.ruleId, state]));
       const named = options.ids === undefined ? null : new Set(options.ids);
+      const probes = createProbeAnswers();
       const reports: RuleRunReport[] = [];
       for (const rule of rules) {
         const state = states.get(rule.definition.id) ?? null;
@@ -219,11 +227,37 @@ export function createRuleEngine(config: DetectConfig, deps: RuleEngineDeps): Ru
             ? named.has(rule.definition.id)
             : rule.definition.status !== 'deprecated' && isDue(rule, state, now);
         if (!chosen) continue;
-        const report = await runOne(rule, state, now);
+        const report = await runOne(rule, state, now, probes);
         options.onReport?.(report);
         reports.push(report);
       }
       return reports;
+    },
+  };
+}
+
+/**
+ * The answers of the probes that let a pass be skipped, shared by the rules of one run: rules that ran
+ * together have the same windows, so one probe answers them all. Every window of a run ends by its
+ * instant, read from the store after the writes queued before it, so a row written during the run (stored
+ * at or after that instant, while the ingest clock does not go back) is in none of them, and an answer
+ * holds for the whole run. A probe that fails is asked again by the next rule.
+ */
+interface ProbeAnswers {
+  ask(key: string, probe: () => Promise<boolean>): Promise<boolean>;
+}
+
+function createProbeAnswers(): ProbeAnswers {
+  const answers = new Map<string, Promise<boolean>>();
+  return {
+    ask(key, probe) {
+      let answer = answers.get(key);
+      if (answer === undefined) {
+        answer = probe();
+        answers.set(key, answer);
+        answer.catch(() => answers.delete(key));
+      }
+      return answer;
     },
   };
 }
