@@ -4,7 +4,7 @@ import { YamoriError, isYamoriError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { EpochMicros, IndicatorDraft } from '../records/index.js';
 import type { FeedRun, FeedState, Store } from '../store/index.js';
-import { contentHash } from './fetch/content-hash.js';
+import { contentHash, fileContentHash } from './fetch/content-hash.js';
 import type { HttpGet, HttpGetResponse } from './fetch/http-get.js';
 import { redactUrl } from './fetch/redact-url.js';
 import type { FeedParser, ParseResult } from './parsers/parser.js';
@@ -128,6 +128,17 @@ async function runDocument(
   if (input.kind === 'file') {
     location = input.path;
     try {
+      // A file the last good run loaded already is told by its hash alone, read a chunk at a time:
+      // the whole file is read only when it changed.
+      if (previous?.contentHash) {
+        const file = await fileContentHash(input.path);
+        if (file.hash === previous.contentHash) {
+          run.bytes = file.bytes;
+          run.contentHash = file.hash;
+          run.status = 'unchanged';
+          return 0;
+        }
+      }
       body = await readFile(input.path);
     } catch (cause) {
       throw new YamoriError(

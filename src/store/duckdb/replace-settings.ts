@@ -2,7 +2,8 @@ import { VARCHAR, type DuckDBConnection } from './duckdb-api.js';
 import { GRACE_FINGERPRINT, readFingerprint, refreshAllMatches } from './indicator-match-periods.js';
 
 /**
- * Deletes the settings under `prefix` and writes `values`. Runs inside the caller's transaction.
+ * Deletes the settings under `prefix` and writes `values`, unless they are exactly what is stored. Runs
+ * inside the caller's transaction.
  * Throws when a key lies outside the prefix, so one stage cannot overwrite another's settings. A
  * prefix that covers `intel.grace_period_h` and changes it recomputes `indicator_match_periods`.
  */
@@ -14,6 +15,21 @@ export async function replaceSettings(
   if (prefix === '') throw new Error('a settings prefix must not be empty');
   for (const key of Object.keys(values)) {
     if (!key.startsWith(prefix)) throw new Error(`the setting "${key}" is not under "${prefix}"`);
+  }
+  // The same keys and values stored already (`feeds update` writes its settings on every run):
+  // nothing to write.
+  const stored = await connection.runAndReadAll(
+    'SELECT key, value FROM settings WHERE starts_with(key, $prefix) ORDER BY key',
+    { prefix },
+    { prefix: VARCHAR },
+  );
+  const wanted = Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const storedRows = stored.getRows();
+  if (
+    storedRows.length === wanted.length &&
+    storedRows.every(([key, value], i) => key === wanted[i]![0] && value === wanted[i]![1])
+  ) {
+    return;
   }
   const isGraceCovered = 'intel.grace_period_h'.startsWith(prefix);
   const graceBefore = isGraceCovered ? await readFingerprint(connection, GRACE_FINGERPRINT) : '';
