@@ -138,8 +138,9 @@ function indicatorFromRow(row: Record<string, BqValue>): Indicator {
     type: text(row.type) as IndicatorType,
     value: text(row.value),
     port: numberOrNull(row.port),
-    rangeStart: textOrNull(row.range_start_addr),
-    rangeEnd: textOrNull(row.range_end_addr),
+    // A single address is its own range: its first and last address are not stored (as in DuckDB).
+    rangeStart: textOrNull(row.range_start_addr) ?? (isNullish(row.range_start) ? null : text(row.value)),
+    rangeEnd: textOrNull(row.range_end_addr) ?? (isNullish(row.range_start) ? null : text(row.value)),
     threat: textOrNull(row.threat),
     malwareFamily: textOrNull(row.malware_family),
     confidence: numberOrNull(row.confidence),
@@ -164,4 +165,8 @@ function listingsFromValue(value: BqValue | undefined): ListingPeriod[] {
     const period = (item ?? {}) as Record<string, BqValue>;
     return { listedFrom: Number(period.listed_from), listedUntil: numberOrNull(period.listed_until) };
   });
+}
+
+function isNullish(value: BqValue | undefined): boolean {
+  return value === null || value === undefined;
 }

@@ -11,6 +11,13 @@ describe('stagedIndicatorRow', () => {
       range_start_addr: '198.51.100.0',
       range_end_addr: '198.51.100.255',
     });
+    // A single address is its own range: no first and last address text (DuckDB's migration 13).
+    expect(stagedIndicatorRow(draft({ type: 'ipv4', value: '198.51.100.7', port: null }), 0)).toMatchObject({
+      range_start: '00000000000000000000ffffc6336407',
+      range_end: '00000000000000000000ffffc6336407',
+      range_start_addr: null,
+      range_end_addr: null,
+    });
     expect(stagedIndicatorRow(draft({ type: 'domain', value: 'evil.test', port: null }), 0)).toMatchObject({
       range_start: null,
       range_end: null,

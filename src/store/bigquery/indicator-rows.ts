@@ -65,8 +65,9 @@ export function stagedIndicatorRow(draft: IndicatorDraft, ord: number): StagedIn
     port: draft.port,
     range_start: range === null ? null : addressNumberHex(range.start),
     range_end: range === null ? null : addressNumberHex(range.end),
-    range_start_addr: range?.startText ?? null,
-    range_end_addr: range?.endText ?? null,
+    // A network's first and last address; null for a single address, whose value is both.
+    range_start_addr: range === null || range.startText === value ? null : range.startText,
+    range_end_addr: range === null || range.endText === value ? null : range.endText,
     threat: text(draft.threat),
     malware_family: text(draft.malwareFamily),
     confidence,

@@ -1,8 +1,12 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EpochMicros, IndicatorDraft } from '../../records/index.js';
 import type { AllowlistEntry, Store } from '../store.js';
 import { buildIndicatorDraft, openMemoryStore, TEST_EPOCH } from '../testing.js';
+import { openDuckDbStore } from './duckdb-store.js';
 import { MIGRATIONS, runMigrations } from './migrations.js';
 
 const HOUR = 3_600_000_000;
@@ -243,6 +247,94 @@ describe('indicator_match_periods and indicator_allowlist tables', () => {
     expect(await periodsOf('198.51.100.9')).toEqual([
       { source: 'mixed', listed_at: iso(now), active_from: iso(now + HOUR), active_until: null },
     ]);
+  });
+
+  it('writes nothing when the allow-list, grace period and settings are set to what is stored', async () => {
+    // `feeds update` sets all three on every run: unchanged, they must leave the file without a
+    // write (an empty WAL at close); a change in any one field must still be written and applied.
+    const dir = mkdtempSync(join(tmpdir(), 'yamori-settings-'));
+    const path = join(dir, 'yamori.duckdb');
+    const entries: AllowlistEntry[] = [
+      {
+        type: 'cidr',
+        value: '203.0.113.0/24',
+        reason: 'documentation range',
+        source: 'user',
+        matchOverlapping: true,
+      },
+      { type: 'domain', value: 'Example.NET.', reason: 'our CDN', source: 'builtin' },
+      { type: 'url', value: 'https://x.example/a', reason: 'a page', source: 'user' },
+    ];
+    const syncAll = async (
+      file: Store,
+      list: AllowlistEntry[],
+      hours: number,
+      mode: string,
+    ): Promise<void> => {
+      await file.setAllowlist(list);
+      await file.setIndicatorGracePeriod(hours);
+      await file.replaceSettings('intel.domain_match.', {
+        'intel.domain_match.b': mode,
+        'intel.domain_match.a': 'x',
+      });
+    };
+    const walBytes = (): number => (existsSync(path + '.wal') ? statSync(path + '.wal').size : 0);
+    const open = (): Promise<Store> =>
+      openDuckDbStore(
+        { database: { path }, maxBatchRows: 1000, flushIntervalMs: 60_000 },
+        { now: () => now },
+      );
+    try {
+      let file = await open();
+      await file.applyFeedSnapshot('feodo', [address('203.0.113.9'), address('198.51.100.7')], {
+        startedAt: now,
+        complete: true,
+      });
+      await syncAll(file, entries, 2, 'subdomains');
+      await file.close();
+      const rows = async (): Promise<unknown[]> =>
+        (await file.query('SELECT * FROM allowlist ORDER BY position')).rows;
+
+      file = await open();
+      const before = await rows();
+      await syncAll(file, entries, 2, 'subdomains');
+      expect(walBytes()).toBe(0);
+      expect(await rows()).toEqual(before);
+
+      const changed = [entries[0]!, { ...entries[1]!, reason: 'their CDN' }, entries[2]!];
+      await syncAll(file, changed, 2, 'subdomains');
+      expect(walBytes()).toBeGreaterThan(0);
+      expect((await rows()).map((row) => (row as { reason: string }).reason)).toEqual([
+        'documentation range',
+        'their CDN',
+        'a page',
+      ]);
+      await file.close();
+
+      for (const [list, hours, mode] of [
+        [entries.slice(0, 2), 2, 'subdomains'],
+        [entries, 3, 'subdomains'],
+        [entries, 2, 'exact'],
+      ] as const) {
+        file = await open();
+        await syncAll(file, [...list], hours, mode);
+        expect(walBytes()).toBeGreaterThan(0);
+        const settings = await file.query(
+          "SELECT key, value FROM settings WHERE starts_with(key, 'intel.') ORDER BY key",
+        );
+        expect(settings.rows).toEqual([
+          { key: 'intel.domain_match.a', value: 'x' },
+          { key: 'intel.domain_match.b', value: mode },
+          { key: 'intel.grace_period_h', value: String(hours) },
+        ]);
+        expect(await file.query('SELECT count(*) AS n FROM allowlist')).toMatchObject({
+          rows: [{ n: list.length }],
+        });
+        await file.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is read by the next rule query right after the allow-list changes', async () => {

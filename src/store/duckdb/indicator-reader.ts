@@ -8,8 +8,10 @@ import { limitOf, SqlConditions } from './sql-conditions.js';
 const DEFAULT_LIMIT = 100;
 const LOOKUP_LIMIT = 1000;
 
+// A single address is its own range: its first and last address are not stored (migration 13).
 const INDICATOR_COLUMNS = `CAST(p.id AS VARCHAR) AS id, p.source, p.type, p.value, p.port,
-  p.range_start_addr, p.range_end_addr, p.threat, p.malware_family, p.confidence, p.tags, p.reference,
+  CASE WHEN p.range_start IS NOT NULL THEN coalesce(p.range_start_addr, p.value) END AS range_start_addr,
+  CASE WHEN p.range_start IS NOT NULL THEN coalesce(p.range_end_addr, p.value) END AS range_end_addr, p.threat, p.malware_family, p.confidence, p.tags, p.reference,
   epoch_us(p.source_first_seen_at) AS source_first_seen_at, epoch_us(p.source_last_seen_at) AS source_last_seen_at,
   epoch_us(p.valid_from) AS valid_from, epoch_us(p.valid_until) AS valid_until, p.revoked,
   CAST(p.raw AS VARCHAR) AS raw, epoch_us(p.first_listed_at) AS first_listed_at,

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IndicatorDraft } from '../../records/index.js';
@@ -347,5 +348,92 @@ describe.skipIf(!existsSync(FEEDS))('real feed samples (../shared/feeds)', () =>
         .map((r) => ({ cidr: r.cidr, sbl_ref: r.sblid }))
         .sort((a, b) => (a.cidr! < b.cidr! ? -1 : a.cidr! > b.cidr! ? 1 : 0)),
     );
+  });
+});
+
+describe('range texts of single addresses (migration 13)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'yamori-range-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const drafts = [
+    draft({ type: 'ipv4', value: '198.51.100.7', port: 443 }),
+    draft({ type: 'ipv6', value: '2001:db8::7', port: null }),
+    draft({ type: 'cidr', value: '198.51.100.0/24', port: null }),
+    draft({ type: 'cidr', value: '2001:db8:1::/48', port: null }),
+    draft({ type: 'domain', value: 'bad.example', port: null }),
+  ];
+  /** What a reader gives for each: a network's first and last address, a single address itself. */
+  const expected = [
+    ['198.51.100.0/24', '198.51.100.0', '198.51.100.255'],
+    ['198.51.100.7', '198.51.100.7', '198.51.100.7'],
+    ['2001:db8:1::/48', '2001:db8:1::', '2001:db8:1:ffff:ffff:ffff:ffff:ffff'],
+    ['2001:db8::7', '2001:db8::7', '2001:db8::7'],
+    ['bad.example', null, null],
+  ];
+  const read = async (store: Store): Promise<unknown[][]> =>
+    (await store.listIndicators({ source: 'feodo' }))
+      .map((i) => [i.value, i.rangeStart, i.rangeEnd])
+      .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
+  const storedTexts = async (store: Store): Promise<unknown[]> =>
+    (
+      await store.query(
+        'SELECT value, range_start_addr, range_end_addr FROM indicators ORDER BY value COLLATE NOCASE',
+      )
+    ).rows;
+
+  it('stores them only for networks, and reads a single address as its own range, before and after the migration', async () => {
+    const file = join(dir, 'intel.duckdb');
+    let store = await openDuckDbStore(configFor(file));
+    await store.applyFeedSnapshot('feodo', drafts, { startedAt: TEST_EPOCH, complete: true });
+    expect(await read(store)).toEqual(expected);
+    expect(await storedTexts(store)).toEqual([
+      { value: '198.51.100.0/24', range_start_addr: '198.51.100.0', range_end_addr: '198.51.100.255' },
+      { value: '198.51.100.7', range_start_addr: null, range_end_addr: null },
+      {
+        value: '2001:db8:1::/48',
+        range_start_addr: '2001:db8:1::',
+        range_end_addr: '2001:db8:1:ffff:ffff:ffff:ffff:ffff',
+      },
+      { value: '2001:db8::7', range_start_addr: null, range_end_addr: null },
+      { value: 'bad.example', range_start_addr: null, range_end_addr: null },
+    ]);
+    // A database written before migration 13 holds the texts of single addresses too: the
+    // migration clears exactly those, and the readers give the same answers either way.
+    await store.close();
+    const instance = await DuckDBInstance.create(file);
+    const connection = await instance.connect();
+    await connection.run(`UPDATE indicators SET range_start_addr = value, range_end_addr = value
+      WHERE type IN ('ipv4', 'ipv6')`);
+    await connection.run('DELETE FROM schema_migrations WHERE version = 13');
+    connection.closeSync();
+    instance.closeSync();
+    store = await openDuckDbStore(configFor(file));
+    try {
+      expect(await read(store)).toEqual(expected);
+      expect(await storedTexts(store)).toEqual([
+        { value: '198.51.100.0/24', range_start_addr: '198.51.100.0', range_end_addr: '198.51.100.255' },
+        { value: '198.51.100.7', range_start_addr: null, range_end_addr: null },
+        {
+          value: '2001:db8:1::/48',
+          range_start_addr: '2001:db8:1::',
+          range_end_addr: '2001:db8:1:ffff:ffff:ffff:ffff:ffff',
+        },
+        { value: '2001:db8::7', range_start_addr: null, range_end_addr: null },
+        { value: 'bad.example', range_start_addr: null, range_end_addr: null },
+      ]);
+      // The same drafts again change nothing: the texts are not part of what a refresh compares.
+      const again = await store.applyFeedSnapshot('feodo', drafts, {
+        startedAt: TEST_EPOCH + HOUR,
+        complete: true,
+      });
+      expect(again).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: drafts.length });
+    } finally {
+      await store.close();
+    }
   });
 });
