@@ -61,8 +61,9 @@ describe('DuckDB writeBatchStream', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores every batch, past a row group of flows, and leaves the memory limit as it was', async () => {
+  it('stores every batch, past a row group of flows, and leaves the memory limit and threads as they were', async () => {
     const limitBefore = await scalar(store, "SELECT current_setting('memory_limit')");
+    const threadsBefore = await scalar(store, "SELECT current_setting('threads')");
     // 150,000 flows: more than one DuckDB row group (122,880 rows), which a low memory limit makes
     // DuckDB write to the file before the commit.
     const batches = [0, 1, 2].map((n) => ({
@@ -78,6 +79,7 @@ describe('DuckDB writeBatchStream', () => {
     );
     expect(sums.rows[0]).toEqual({ ids: 150_000, bytes: String((149_999 * 150_000) / 2) });
     expect(await scalar(store, "SELECT current_setting('memory_limit')")).toBe(limitBefore);
+    expect(await scalar(store, "SELECT current_setting('threads')")).toBe(threadsBefore);
     // Every hour written into is on the rollups' work list (flow-rollups.ts), and no other.
     const hours = await store.query(
       `SELECT (SELECT count(DISTINCT date_trunc('hour', first_seen_at)) FROM flows)::INTEGER AS written,
@@ -90,6 +92,7 @@ describe('DuckDB writeBatchStream', () => {
 
   it('stores nothing of the stream when one batch cannot be written, and writes again afterwards', async () => {
     const limitBefore = await scalar(store, "SELECT current_setting('memory_limit')");
+    const threadsBefore = await scalar(store, "SELECT current_setting('threads')");
     // A fraction of a byte: the column refuses it when the batch is appended.
     const bad = { ...buildFlow(), srcBytes: 0.5 };
     const stream = store.writeBatchStream!(
@@ -102,6 +105,7 @@ describe('DuckDB writeBatchStream', () => {
     expect(isYamoriError(error) && error.code).toBe('STORE_WRITE_FAILED');
     expect(await counts(store)).toEqual([0, 0, 0, 0]);
     expect(await scalar(store, "SELECT current_setting('memory_limit')")).toBe(limitBefore);
+    expect(await scalar(store, "SELECT current_setting('threads')")).toBe(threadsBefore);
 
     await store.writeFlows(flowRun(0, 10));
     expect(await counts(store)).toEqual([10, 0, 0, 0]);

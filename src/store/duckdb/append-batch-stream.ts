@@ -12,9 +12,16 @@ import { mergeDevices } from './merge-devices.js';
  * until COMMIT as long as the limit leaves room for them; under a low limit DuckDB writes each row
  * group to the database file as it fills (an "optimistic write"), so a million flows cost a few row
  * groups of memory instead of all of them. Measured on a million flows in one transaction: 211 MB of
- * DuckDB memory at the default limit, 24 MB at 64 MB.
+ * DuckDB memory at the default limit, 24 MB at 64 MB; 32 MB takes some 20 MB less again (16 and 24
+ * MB run out of memory).
  */
-const STREAM_MEMORY_LIMIT = '64MB';
+const STREAM_MEMORY_LIMIT = '32MB';
+/**
+ * DuckDB's threads while a stream is written: one. The appends run on the calling thread anyway, and
+ * with the others idle the row groups' compression costs less CPU and memory (each thread keeps
+ * buffers of its own).
+ */
+const STREAM_THREADS = 1;
 /**
  * Rows an appender takes before it is flushed into the transaction. Each flush has a cost of its own
  * (a million flows flushed every 2,048 rows spent 17 of 50 CPU seconds in it), while unflushed rows
@@ -43,7 +50,7 @@ export interface BatchStreamParts {
  *
  * Runs on the store's write connection with nothing else writing (the caller queues it). On failure
  * the appenders are cleared and the transaction rolled back, then the error is rethrown; a lowered
- * memory limit is reset either way (`RESET`: no other part of the store sets it).
+ * memory limit and thread count are reset either way (`RESET`: no other part of the store sets them).
  */
 export async function appendBatchStream(
   parts: BatchStreamParts,
@@ -64,8 +71,9 @@ export async function appendBatchStream(
       const flowOfHour = new Map<number, FlowRecord>();
       for await (const batch of batches) {
         if (++batchCount === 2) {
-          await writer.run(`SET memory_limit = '${STREAM_MEMORY_LIMIT}'`);
           isLimited = true;
+          await writer.run(`SET memory_limit = '${STREAM_MEMORY_LIMIT}'`);
+          await writer.run(`SET threads = ${STREAM_THREADS}`);
         }
         if (batch.devices.length > 0) await mergeDevices(writer, batch.devices, await vendorOf());
         if (batch.dns.length > 0) {
@@ -106,6 +114,9 @@ export async function appendBatchStream(
       throw error;
     }
   } finally {
-    if (isLimited) await writer.run('RESET memory_limit');
+    if (isLimited) {
+      await writer.run('RESET memory_limit');
+      await writer.run('RESET threads');
+    }
   }
 }
