@@ -6,6 +6,7 @@ import type { DeviceObservation, DnsRecord, FlowRecord } from '../records/index.
 import type { Store, WriteBatch } from '../store/index.js';
 import { DeviceObservationFold } from './device-fold.js';
 import { PacketIngest } from './packet-ingest.js';
+import { MemoryReclaimer } from './reclaim-memory.js';
 
 export interface PipelineStats {
   packets: number;
@@ -75,6 +76,7 @@ export function createPacketPipeline(
     deviceObservations: 0,
     batchesWritten: 0,
   };
+  const reclaimer = new MemoryReclaimer();
   const table = createFlowTable(config.flow, {
     onFlow: (flow) => flows.push(flow),
     onDns: (record) => dns.push(record),
@@ -82,6 +84,7 @@ export function createPacketPipeline(
       totals.deviceObservations++;
       devices.add(observation);
     },
+    reclaimMemory: () => reclaimer.collect(),
   });
   const ingest = new PacketIngest(table);
   const maxBatchRows = config.store.maxBatchRows;
@@ -167,7 +170,7 @@ export function createPacketPipeline(
   // them all as records is what the stream avoids (the STORE_WRITE_FAILED error says what was lost).
   const writeShutdownStream = async (writeStream: NonNullable<Store['writeBatchStream']>): Promise<void> => {
     const pending = { flows: 0, dns: 0 };
-    function* batches(): Generator<WriteBatch> {
+    async function* batches(): AsyncGenerator<WriteBatch> {
       for (;;) {
         const isEmpty = table.flush('shutdown', STREAM_BATCH_ROWS);
         // The devices go once, with the last batch: folded over the whole stream they are a few rows
@@ -181,6 +184,8 @@ export function createPacketPipeline(
         pending.dns += batch.dns.length;
         yield batch;
         if (isEmpty) return;
+        // The pages the table let go of are returned only once the event loop turns.
+        await reclaimer.settle();
       }
     }
     await writeStream(batches());

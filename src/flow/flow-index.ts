@@ -24,6 +24,11 @@ export class FlowIndex {
     return this.mask + 1;
   }
 
+  /** Memory of the index. */
+  get bytes(): number {
+    return this.entries.byteLength;
+  }
+
   /** The first position to look at for `hash`. */
   start(hash: number): number {
     return hash & this.mask;

@@ -20,6 +20,8 @@ export const PAGE_SIZE = 1 << PAGE_BITS;
 export const PAGE_MASK = PAGE_SIZE - 1;
 const RECORD_BYTES = 128;
 const MAC_BYTES = 12;
+/** Memory of one page. */
+export const PAGE_BYTES = PAGE_SIZE * (RECORD_BYTES + MAC_BYTES);
 
 export const F_FIRST_SEEN = 0;
 export const F_LAST_SEEN = 1;

@@ -4,7 +4,9 @@ import type { DecodeResult } from '../decode/index.js';
 import type { FlowRecord } from '../records/index.js';
 import { TcpFlag } from '../records/index.js';
 import { communityId } from './community-id.js';
-import { type Endpoint, S, icmp, packet, recordingTable, tcp, udp } from './testing.js';
+import { PAGE_BYTES } from './flow-slots.js';
+import { createFlowTable, RECLAIM_BYTES } from './flow-table.js';
+import { type Endpoint, S, icmp, packet, recordingTable, tcp, testConfig, udp } from './testing.js';
 
 const { SYN, ACK, FIN, RST, PSH } = TcpFlag;
 const client: Endpoint = { addr: '192.168.1.10', port: 50000, mac: '02:00:00:00:00:0a' };
@@ -307,6 +309,57 @@ describe('createFlowTable: timeouts and memory bounds', () => {
     expect(table.flush('shutdown', 2)).toBe(true);
     expect(flows.map((f) => f.srcPort)).toEqual([1, 2, 3, 4, 5]);
     expect(table.stats().liveFlows).toBe(0);
+  });
+
+  it('finds a flow still open after a partial shutdown flush (the index is built again)', () => {
+    const { table, flows } = recordingTable();
+    for (let port = 1; port <= 5; port++) table.add(T0 + port, udp({ ...client, port }, peer), null);
+    expect(table.flush('shutdown', 2)).toBe(false);
+    expect(table.stats().liveFlows).toBe(3);
+    // Flow 4 is still open: its reply and its next request are its own, not new flows.
+    table.add(T0 + S, udp(peer, { ...client, port: 4 }), null);
+    table.add(T0 + 2 * S, udp({ ...client, port: 4 }, peer), null);
+    // Flow 1 was written: a packet of its tuple starts a new flow.
+    table.add(T0 + 3 * S, udp({ ...client, port: 1 }, peer), null);
+    expect(table.stats().liveFlows).toBe(4);
+    expect(table.flush('shutdown')).toBe(true);
+    expect(flows.map((f) => f.srcPort)).toEqual([1, 2, 3, 5, 4, 1]);
+    const four = flows.find((f) => f.srcPort === 4)!;
+    expect([four.srcPackets, four.dstPackets, four.status, four.lastSeenAt]).toEqual([
+      2,
+      1,
+      'established',
+      T0 + 2 * S,
+    ]);
+    expect(table.stats().liveFlows).toBe(0);
+  });
+
+  it('asks for its memory to be reclaimed once per 16 MB let go of while it is emptied, never before', () => {
+    let reclaims = 0;
+    const flows: FlowRecord[] = [];
+    const table = createFlowTable(testConfig({ maxFlows: 1_000_000 }), {
+      onFlow: (f) => flows.push(f),
+      reclaimMemory: () => reclaims++,
+    });
+    // 24 full pages of 8,192 flows, each page about 1.1 MB with its Ethernet addresses, and an index
+    // of 2^19 entries (4 MB): some 31 MB let go of in all.
+    const count = 24 * 8192;
+    for (let i = 0; i < count; i++) {
+      table.add(
+        T0 + i,
+        udp({ addr: `10.${i >> 16}.${(i >> 8) & 0xff}.${i & 0xff}`, port: 40000 }, peer),
+        null,
+      );
+    }
+    table.advance(T0 + count);
+    expect(reclaims).toBe(0);
+    expect(table.flush('shutdown', 8192)).toBe(false);
+    // The index (4 MB) and one page: not yet 16 MB.
+    expect(reclaims).toBe(0);
+    expect(table.flush('shutdown')).toBe(true);
+    expect(flows).toHaveLength(count);
+    expect(reclaims).toBe(Math.floor((4 * 2 ** 20 + 24 * PAGE_BYTES) / RECLAIM_BYTES));
+    expect(reclaims).toBe(1);
   });
 
   it('lets emptied pages go during a shutdown flush and still accounts flows that reuse their ids', () => {

@@ -29,6 +29,7 @@ import {
   I_SRC_ADDR,
   I_TCP_FLAGS,
   I_VLANS,
+  PAGE_BYTES,
   f64Base,
   i32Base,
   macBase,
@@ -47,7 +48,17 @@ export interface FlowTableDeps {
   onDevice?: (observation: DeviceObservation) => void;
   /** Record ids; random UUIDs by default. */
   newId?: () => string;
+  /**
+   * Called whenever the table has let go of at least `RECLAIM_BYTES` of its memory since the last
+   * call (while it is emptied at shutdown), so that the caller can have the garbage collector return
+   * it now: the let-go memory is in ArrayBuffers, which are freed only by a full collection, and
+   * writing the records makes little garbage of the kind that starts one.
+   */
+  reclaimMemory?: () => void;
 }
+
+/** Memory the table lets go of between two `reclaimMemory` calls. */
+export const RECLAIM_BYTES = 16 << 20;
 
 export interface FlowTableStats {
   liveFlows: number;
@@ -123,7 +134,13 @@ class FlowTableCore implements FlowTable {
   private readonly maxFlows: number;
 
   private readonly slots = new FlowSlots();
-  private readonly index = new FlowIndex();
+  /** Empty while `isDraining`: see `flush`. */
+  private index = new FlowIndex();
+  private isDraining = false;
+  private liveFlows = 0;
+  private readonly reclaimMemory: (() => void) | undefined;
+  /** Bytes let go of since the last `reclaimMemory` call. */
+  private releasedBytes = 0;
   private readonly lists = new FlowLists(4);
   private readonly extras = new Map<number, FlowExtras>();
   private readonly key: PacketKey;
@@ -167,6 +184,7 @@ class FlowTableCore implements FlowTable {
     this.newId = deps.newId ?? randomUUID;
     this.onFlow = deps.onFlow;
     this.onDevice = deps.onDevice;
+    this.reclaimMemory = deps.reclaimMemory;
     this.timeoutsUs = Float64Array.of(
       config.tcpIdleTimeoutS * US_PER_S,
       config.udpIdleTimeoutS * US_PER_S,
@@ -227,6 +245,7 @@ class FlowTableCore implements FlowTable {
       isOneWay = counterpart === -1;
       dstPort = isOneWay ? Math.max(0, f.icmpCode) : counterpart;
     }
+    if (this.isDraining) this.stopDraining();
     const key = this.key;
     key.load(f, srcPort, dstPort, isOneWay);
     let id = -1;
@@ -331,6 +350,13 @@ class FlowTableCore implements FlowTable {
   }
 
   flush(reason: 'shutdown', maxRecords = Infinity): boolean {
+    // Emptying the table needs no lookups: the index goes now rather than flow by flow (it is a tenth
+    // of the table's memory). A packet added before the table is empty builds it again.
+    if (!this.isDraining && this.liveFlows > 0) {
+      this.isDraining = true;
+      this.release(this.index.bytes);
+      this.index = new FlowIndex(0);
+    }
     let left = maxRecords;
     const lists = this.lists;
     for (let list = 0; list < lists.count; list++) {
@@ -339,15 +365,36 @@ class FlowTableCore implements FlowTable {
         const id = lists.head(list);
         this.removeFlow(id, reason);
         // The table is being emptied: its memory goes as its records are written, a page at a time.
-        this.slots.dropIfEmpty(id);
+        if (this.slots.dropIfEmpty(id)) this.release(PAGE_BYTES);
       }
     }
     this.fragments.clear();
+    this.isDraining = false;
     return true;
   }
 
   stats(): FlowTableStats {
-    return { ...this.counts, liveFlows: this.index.size };
+    return { ...this.counts, liveFlows: this.liveFlows };
+  }
+
+  private release(bytes: number): void {
+    this.releasedBytes += bytes;
+    if (this.releasedBytes < RECLAIM_BYTES) return;
+    this.releasedBytes = 0;
+    this.reclaimMemory?.();
+  }
+
+  /** A packet arrived while the table was being emptied: its index is needed again. */
+  private stopDraining(): void {
+    this.isDraining = false;
+    const index = new FlowIndex(this.liveFlows * 2);
+    const lists = this.lists;
+    for (let list = 0; list < lists.count; list++) {
+      for (let id = lists.head(list); id !== -1; id = lists.next(id)) {
+        index.insert(this.slots.page(id).i32[i32Base(id) + I_HASH]!, id);
+      }
+    }
+    this.index = index;
   }
 
   private createFlow(
@@ -357,7 +404,7 @@ class FlowTableCore implements FlowTable {
     interfaceName: string | null,
     timestampUs: number,
   ): number {
-    if (this.index.size >= this.maxFlows) this.evictOldest();
+    if (this.liveFlows >= this.maxFlows) this.evictOldest();
     const id = this.slots.allocate();
     const page = this.slots.page(id);
     const w = page.i32;
@@ -411,6 +458,7 @@ class FlowTableCore implements FlowTable {
       if (dnsName !== null) this.extrasOf(id).dnsName = dnsName;
     }
     this.index.insert(key.hash, id);
+    this.liveFlows++;
     this.lists.append(flowClass, id);
     return id;
   }
@@ -496,7 +544,8 @@ class FlowTableCore implements FlowTable {
     const w = this.slots.page(id).i32;
     const base = i32Base(id);
     this.lists.remove((w[base + I_META]! >>> 8) & 0xff, id);
-    this.index.remove(w[base + I_HASH]!, id);
+    if (!this.isDraining) this.index.remove(w[base + I_HASH]!, id);
+    this.liveFlows--;
     this.emitRecord(id, reason);
     this.extras.delete(id);
     this.slots.release(id);
