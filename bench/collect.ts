@@ -48,12 +48,19 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '5000,10000,20000,40000,80000,160000' },
     seconds: { type: 'string', default: '3' },
     'sustain-seconds': { type: 'string', default: '20' },
+    'spool-max-bytes': { type: 'string', default: String(4 * 1024 ** 3) },
   },
 });
 const packets = Number(values.packets);
 const rates = values.rates.split(',').map(Number);
 const burstSeconds = Number(values.seconds);
 const sustainSeconds = Number(values['sustain-seconds']);
+/**
+ * Yamori's spool limit for the run (collect.spool_max_bytes; its default is 1 GiB). 20 s of 40,000
+ * datagrams/s is some 1.1 GB of datagrams, nearly all of which wait in the spool: the limit is a disk
+ * budget, as nfcapd's files are.
+ */
+const spoolMaxBytes = Number(values['spool-max-bytes']);
 
 interface Receiver {
   name: string;
@@ -89,7 +96,7 @@ function receiveBufferOf(port: number): number {
  */
 let lastQueueDrops = 0;
 /** Datagrams the last Yamori run wrote to its spool, and those still unread there when it stopped. */
-let lastSpool = { spooled: 0, left: 0, fileBytes: 0, decoded: 0 };
+let lastSpool = { spooled: 0, left: 0, fileBytes: 0, decoded: 0, seconds: 0 };
 /**
  * Flows the last Yamori run decoded but gave up because its buffer of flows waiting for the store was
  * full (`flowsLost`): loss too, though every datagram was decoded.
@@ -139,6 +146,8 @@ function exited(child: ChildProcess): Promise<void> {
 
 async function startYamori(label: string): Promise<Receiver> {
   const db = path.join(OUT, `${label}.duckdb`);
+  const config = path.join(OUT, 'yamori-collect.yaml');
+  writeFileSync(config, `collect:\n  spool_max_bytes: ${spoolMaxBytes}\n`);
   const remove = (): void => {
     for (const file of [db, `${db}.wal`, `${db}.collect-spool`]) rmSync(file, { force: true });
   };
@@ -149,6 +158,8 @@ async function startYamori(label: string): Promise<Receiver> {
       '--import',
       'tsx',
       path.join(ROOT, 'src', 'main.ts'),
+      '--config',
+      config,
       '--db',
       db,
       'collect',
@@ -166,6 +177,7 @@ async function startYamori(label: string): Promise<Receiver> {
   const match = /listening udp=127\.0\.0\.1:(\d+)/.exec(err);
   if (match === null) throw new Error(`yamori collect did not start:\n${err}`);
   granted.yamori = receiveBufferOf(Number(match[1]));
+  const startedAt = performance.now();
   return {
     name: 'yamori collect',
     port: Number(match[1]),
@@ -187,6 +199,7 @@ async function startYamori(label: string): Promise<Receiver> {
         left: stats?.spoolDatagrams ?? 0,
         fileBytes: stats?.spoolFileBytes ?? 0,
         decoded: stats?.datagrams ?? 0,
+        seconds: (performance.now() - startedAt) / 1000,
       };
       for (const line of err.split('\n')) if (/^(warn|error)\b/.test(line)) say(`  yamori collect: ${line}`);
       // What is left in the spool would be stored at the next start: received, not lost. The files
@@ -384,6 +397,8 @@ async function main(): Promise<void> {
       const yamoriLoss = yamoriLossText(yamori);
       const spooled =
         lastSpool.spooled === 0 ? '0' : `${formatRate(lastSpool.spooled)} / ${formatRate(lastSpool.left)}`;
+      // Decoded and stored from start to stop (the stop stores what was decoded): storing's own pace.
+      const storedRate = formatRate(lastSpool.decoded / lastSpool.seconds);
       const nfcapd = await measure(
         () => startNfcapd(`nfcapd-${rate}`),
         (port) => replay(socket, port, recorded.messages, rate, seconds),
@@ -399,6 +414,7 @@ async function main(): Promise<void> {
         formatRate(yamori.sent / yamori.sendSeconds),
         yamoriLoss,
         spooled,
+        storedRate,
         formatRate(nfcapd.sent / nfcapd.sendSeconds),
         lossText(nfcapd),
       ]);
@@ -441,11 +457,13 @@ async function main(): Promise<void> {
     'yamori: sent/s',
     'yamori: lost',
     'yamori: spooled / left at stop',
+    'yamori: stored/s',
     'nfcapd: sent/s',
     'nfcapd: lost',
   ];
-  const table: Table = { headers, rows: burst.rows, rightAligned: [0, 1, 2, 3, 4, 5] };
-  const sustainedTable: Table = { headers, rows: sustained.rows, rightAligned: [0, 1, 2, 3, 4, 5] };
+  const aligned = [0, 1, 2, 3, 4, 5, 6];
+  const table: Table = { headers, rows: burst.rows, rightAligned: aligned };
+  const sustainedTable: Table = { headers, rows: sustained.rows, rightAligned: aligned };
   const directTable: Table = {
     headers: ['softflowd -m 8192 straight to', 'datagrams', 'datagrams/s', 'lost'],
     rows: direct,
@@ -465,8 +483,9 @@ async function main(): Promise<void> {
   )}`;
   const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`;
   const load = `Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`;
+  const spoolNote = `Yamori's spool limit ${formatRate(spoolMaxBytes)} bytes (collect.spool_max_bytes; default 1 GiB).`;
   const buffers =
-    `Receive buffer granted (ss rb): yamori collect ${formatRate(granted.yamori)} bytes, ` +
+    `${spoolNote} Receive buffer granted (ss rb): yamori collect ${formatRate(granted.yamori)} bytes, ` +
     `nfcapd ${formatRate(granted.nfcapd)} bytes; net.core.rmem_max ${formatRate(limit.before)} restored after.`;
   say();
   say(`${burstSeconds}-second bursts:`);
