@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { encodeNetflowV5, encodeSflowV5, type V5Record } from '../capture/flow-e
 import type { FlowRecord } from '../records/index.js';
 import { openDuckDbStore, type Store } from '../store/index.js';
 import { createCollectPipeline, type CollectPipeline } from './collect-pipeline.js';
+import { RECEIVE_NICE } from './collect-reader-thread.js';
 
 const EXPORT_S = 1_715_713_200;
 const UPTIME_MS = 600_000;
@@ -730,6 +731,24 @@ describe('createCollectPipeline', () => {
     });
     expect(readFileSync(spoolPath, 'utf8')).toBe('my notes, not a spool');
     pipeline = null;
+  });
+
+  it('receives on a thread of its own with a higher priority than storing, where the system allows it', async (ctx) => {
+    if (process.getuid?.() !== 0) ctx.skip('raising a thread priority needs root or CAP_SYS_NICE');
+    /** Nice values of this process's threads (field 19 of /proc/self/task/TID/stat). */
+    const niceValues = (): number[] =>
+      readdirSync('/proc/self/task').map((tid) =>
+        Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]),
+      );
+    expect(niceValues().filter((nice) => nice === RECEIVE_NICE)).toEqual([]);
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 1000, flushIntervalMs: 60_000 } },
+      { store, log: silentLog },
+    );
+    await pipeline.start();
+    // The reader's thread alone: the main thread, the decoder and DuckDB's threads keep theirs.
+    expect(niceValues().filter((nice) => nice === RECEIVE_NICE)).toEqual([RECEIVE_NICE]);
+    expect(new Set(niceValues().filter((nice) => nice !== RECEIVE_NICE)).size).toBe(1);
   });
 
   it('refuses a port already taken with COLLECT_BIND_FAILED, naming the address', async () => {

@@ -346,6 +346,11 @@ export function createCollectPipeline(
       await terminate();
       throw new Error(`the decoder thread said ${ready.type} before it was ready`);
     }
+    if (first.priorityError !== null) {
+      deps.log.debug('the socket reader thread runs at normal priority (it needs root or CAP_SYS_NICE)', {
+        error: first.priorityError,
+      });
+    }
     if (first.recovered !== null && first.recovered.datagrams > 0) {
       datagramsRecovered = first.recovered.datagrams;
       deps.log.info('storing first what the last run left in the spool', {

@@ -50,7 +50,13 @@ export interface ReaderBound {
 
 /** Reader → main thread. */
 export type ReaderMessage =
-  | { type: 'bound'; bound: ReaderBound[]; recovered: SpoolRecovery | null }
+  | {
+      type: 'bound';
+      bound: ReaderBound[];
+      recovered: SpoolRecovery | null;
+      /** Why the reader's thread could not be given a higher priority, or null if it was. */
+      priorityError: string | null;
+    }
   | { type: 'bind-error'; index: number; code: string | undefined; message: string }
   | { type: 'spool-open-error'; path: string; message: string }
   | { type: 'state'; state: ReaderState }
