@@ -183,6 +183,26 @@ function gatedStore(store: Store): { gated: Store; open: () => void } {
 /** Datagram i holds 30 one-way records of its own ports (40,000 + 30i …): 30 flows no other datagram has. */
 const distinctDatagram = (i: number): Uint8Array => v5(oneSided(30, 40_000 + 30 * i));
 
+/** Sends datagrams 0 … count-1 of `distinctDatagram` to 127.0.0.1:`port`; returns the socket. */
+async function sendDistinct(port: number, count: number): Promise<Socket> {
+  const exporter = await openSocket('udp4', '127.0.0.1');
+  for (let i = 0; i < count; i++) await send(exporter, distinctDatagram(i), port, '127.0.0.1');
+  return exporter;
+}
+
+/** The flows table holds the 30 flows of each of the first `datagrams` distinct datagrams, each once. */
+async function expectEachFlowOnce(store: Store, datagrams: number): Promise<void> {
+  const rows = await store.query(
+    'SELECT count(*) AS n, count(DISTINCT src_port) AS ports, min(src_port) AS lo, max(src_port) AS hi FROM flows',
+  );
+  expect(rows.rows[0]).toMatchObject({
+    n: 30 * datagrams,
+    ports: 30 * datagrams,
+    lo: 40_000,
+    hi: 40_000 + 30 * datagrams - 1,
+  });
+}
+
 /** Calls tick() until `condition` holds (each tick stores what is ready, which lets the spool be read back). */
 async function tickUntil(p: CollectPipeline, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -559,9 +579,7 @@ describe('createCollectPipeline', () => {
       { store: gated, log: silentLog, maxQueuedBytes: 10 * size },
     );
     const [bound] = await pipeline.start();
-    const exporter = await openSocket('udp4', '127.0.0.1');
-    sockets.push(exporter);
-    for (let i = 0; i < 25; i++) await send(exporter, distinctDatagram(i), bound!.port, '127.0.0.1');
+    sockets.push(await sendDistinct(bound!.port, 25));
     const p = pipeline;
     await until(
       () => p.stats().datagrams + p.stats().spoolDatagrams === 25,
@@ -586,10 +604,7 @@ describe('createCollectPipeline', () => {
       flowsLost: 0,
       spoolDatagrams: 0,
     });
-    const rows = await store.query(
-      'SELECT count(*) AS n, count(DISTINCT src_port) AS ports, min(src_port) AS lo, max(src_port) AS hi FROM flows',
-    );
-    expect(rows.rows[0]).toMatchObject({ n: 750, ports: 750, lo: 40_000, hi: 40_749 });
+    await expectEachFlowOnce(store, 25);
     // Every record was stored: the spool is gone.
     expect(existsSync(spoolPath)).toBe(false);
   });
@@ -606,9 +621,7 @@ describe('createCollectPipeline', () => {
     const first = createCollectPipeline(config, { store: gated, log: silentLog, maxQueuedBytes: 10 * size });
     pipeline = first;
     const [bound] = await first.start();
-    const exporter = await openSocket('udp4', '127.0.0.1');
-    sockets.push(exporter);
-    for (let i = 0; i < 25; i++) await send(exporter, distinctDatagram(i), bound!.port, '127.0.0.1');
+    sockets.push(await sendDistinct(bound!.port, 25));
     await until(
       () => first.stats().datagrams + first.stats().spoolDatagrams === 25,
       () => JSON.stringify(first.stats()),
@@ -629,10 +642,7 @@ describe('createCollectPipeline', () => {
     await tickUntil(second, () => second.stats().datagrams === left);
     await second.stop();
     expect(second.stats()).toMatchObject({ datagrams: left, flowsWritten: 30 * left, spoolDatagrams: 0 });
-    const rows = await store.query(
-      'SELECT count(*) AS n, count(DISTINCT src_port) AS ports, min(src_port) AS lo, max(src_port) AS hi FROM flows',
-    );
-    expect(rows.rows[0]).toMatchObject({ n: 750, ports: 750, lo: 40_000, hi: 40_749 });
+    await expectEachFlowOnce(store, 25);
     expect(existsSync(spoolPath)).toBe(false);
   });
 
@@ -654,9 +664,7 @@ describe('createCollectPipeline', () => {
       { store: gated, log: silentLog, maxQueuedBytes: 10 * size },
     );
     const [bound] = await pipeline.start();
-    const exporter = await openSocket('udp4', '127.0.0.1');
-    sockets.push(exporter);
-    for (let i = 0; i < 25; i++) await send(exporter, distinctDatagram(i), bound!.port, '127.0.0.1');
+    sockets.push(await sendDistinct(bound!.port, 25));
     const p = pipeline;
     await until(
       () => p.stats().datagrams + p.stats().spoolDatagrams + p.stats().queueDrops === 25,
@@ -670,8 +678,8 @@ describe('createCollectPipeline', () => {
     open();
     await tickUntil(p, () => p.stats().datagrams === 10 + spoolDatagrams);
     await pipeline.stop();
-    const rows = await store.query('SELECT count(*) AS n FROM flows');
-    expect(Number(rows.rows[0]!.n)).toBe(30 * (10 + spoolDatagrams));
+    // The first ten and the spooled ones that follow them, in order; the dropped ones are the last.
+    await expectEachFlowOnce(store, 10 + spoolDatagrams);
   });
 
   it('stitches the two directions read back from the spool in their own time, however late storing catches up', async () => {
