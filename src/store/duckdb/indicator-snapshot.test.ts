@@ -386,22 +386,25 @@ describe('range texts of single addresses (migration 13)', () => {
       )
     ).rows;
 
+  /** First and last address texts: a network's, none for a single address or a domain. */
+  const STORED_TEXTS = [
+    { value: '198.51.100.0/24', range_start_addr: '198.51.100.0', range_end_addr: '198.51.100.255' },
+    { value: '198.51.100.7', range_start_addr: null, range_end_addr: null },
+    {
+      value: '2001:db8:1::/48',
+      range_start_addr: '2001:db8:1::',
+      range_end_addr: '2001:db8:1:ffff:ffff:ffff:ffff:ffff',
+    },
+    { value: '2001:db8::7', range_start_addr: null, range_end_addr: null },
+    { value: 'bad.example', range_start_addr: null, range_end_addr: null },
+  ];
+
   it('stores them only for networks, and reads a single address as its own range, before and after the migration', async () => {
     const file = join(dir, 'intel.duckdb');
     let store = await openDuckDbStore(configFor(file));
     await store.applyFeedSnapshot('feodo', drafts, { startedAt: TEST_EPOCH, complete: true });
     expect(await read(store)).toEqual(expected);
-    expect(await storedTexts(store)).toEqual([
-      { value: '198.51.100.0/24', range_start_addr: '198.51.100.0', range_end_addr: '198.51.100.255' },
-      { value: '198.51.100.7', range_start_addr: null, range_end_addr: null },
-      {
-        value: '2001:db8:1::/48',
-        range_start_addr: '2001:db8:1::',
-        range_end_addr: '2001:db8:1:ffff:ffff:ffff:ffff:ffff',
-      },
-      { value: '2001:db8::7', range_start_addr: null, range_end_addr: null },
-      { value: 'bad.example', range_start_addr: null, range_end_addr: null },
-    ]);
+    expect(await storedTexts(store)).toEqual(STORED_TEXTS);
     // A database written before migration 13 holds the texts of single addresses too: the
     // migration clears exactly those, and the readers give the same answers either way.
     await store.close();
@@ -415,17 +418,7 @@ describe('range texts of single addresses (migration 13)', () => {
     store = await openDuckDbStore(configFor(file));
     try {
       expect(await read(store)).toEqual(expected);
-      expect(await storedTexts(store)).toEqual([
-        { value: '198.51.100.0/24', range_start_addr: '198.51.100.0', range_end_addr: '198.51.100.255' },
-        { value: '198.51.100.7', range_start_addr: null, range_end_addr: null },
-        {
-          value: '2001:db8:1::/48',
-          range_start_addr: '2001:db8:1::',
-          range_end_addr: '2001:db8:1:ffff:ffff:ffff:ffff:ffff',
-        },
-        { value: '2001:db8::7', range_start_addr: null, range_end_addr: null },
-        { value: 'bad.example', range_start_addr: null, range_end_addr: null },
-      ]);
+      expect(await storedTexts(store)).toEqual(STORED_TEXTS);
       // The same drafts again change nothing: the texts are not part of what a refresh compares.
       const again = await store.applyFeedSnapshot('feodo', drafts, {
         startedAt: TEST_EPOCH + HOUR,
