@@ -134,6 +134,13 @@ describe('DatagramSpool', () => {
     spool.close(true);
   });
 
+  it('makes its own folder, one level, and names what is missing above it', () => {
+    expect(() => DatagramSpool.open(join(dir, 'a', 'b', 'collect.spool'), 1 << 20)).toThrow(
+      /ENOENT.*mkdir '.*\/a\/b'/,
+    );
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+  });
+
   it('refuses a file that is not a spool and leaves it as it was', () => {
     const other = join(dir, 'yamori.duckdb');
     writeFileSync(other, 'DUCK this is not a spool, and must survive');

@@ -279,7 +279,13 @@ function openOrCreate(path: string): number {
     return openSync(path, 'r+');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    mkdirSync(dirname(path), { recursive: true });
+    // Its folder, one level, if that is what is missing (not recursive: Node 20's recursive mkdir
+    // never returns on some paths, such as one under /proc).
+    try {
+      mkdirSync(dirname(path));
+    } catch (mkdirError) {
+      if ((mkdirError as NodeJS.ErrnoException).code !== 'EEXIST') throw mkdirError;
+    }
     return openSync(path, 'w+');
   }
 }
