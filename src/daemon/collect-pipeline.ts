@@ -63,8 +63,8 @@ export interface CollectStats {
   /** Flows given up because the store kept failing and the buffer was full. */
   flowsLost: number;
   /**
-   * Datagrams received but dropped because storing fell too far behind the sockets: past 64 MiB of
-   * datagrams in memory and a full spool (or none).
+   * Datagrams received but dropped because storing fell too far behind the sockets: the queue in
+   * memory full (16 MiB of datagrams, 64 MiB without a spool) and the spool full, failing or off.
    */
   queueDrops: number;
   /** Datagrams this run wrote to the spool because storing was behind. */
