@@ -66,7 +66,7 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
   let isClosed = false;
   const state: ReaderState = { queueDrops: 0, spoolDatagrams: 0, spoolFileBytes: 0, datagramsSpooled: 0 };
   let stateSentAt = 0;
-  let sentState = '';
+  let sent: ReaderState = { ...state };
   let stateTimer: NodeJS.Timeout | null = null;
 
   function sendState(always: boolean): void {
@@ -74,8 +74,13 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
     if (isClosed) return;
     state.spoolDatagrams = spool?.unreadDatagrams ?? 0;
     state.spoolFileBytes = spool?.fileBytes ?? 0;
-    const text = `${state.queueDrops} ${state.spoolDatagrams} ${state.spoolFileBytes} ${state.datagramsSpooled}`;
-    if (!always && text === sentState) return;
+    // Called on every flush (the hot path): four numbers compared, no string made.
+    const isUnchanged =
+      state.queueDrops === sent.queueDrops &&
+      state.spoolDatagrams === sent.spoolDatagrams &&
+      state.spoolFileBytes === sent.spoolFileBytes &&
+      state.datagramsSpooled === sent.datagramsSpooled;
+    if (!always && isUnchanged) return;
     const now = Date.now();
     if (!always && now - stateSentAt < STATE_EVERY_MS) {
       // Said later, so that the last change is told even if nothing else happens.
@@ -89,7 +94,7 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
       return;
     }
     stateSentAt = now;
-    sentState = text;
+    sent = { ...state };
     post({ type: 'state', state: { ...state } });
   }
 
