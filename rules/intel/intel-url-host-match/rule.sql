@@ -26,7 +26,14 @@ sightings AS (
   SELECT f.src_addr AS device_addr, f.src_mac AS device_mac, f.dst_addr AS remote_addr,
          CASE WHEN f.tls_version IS NOT NULL OR f.ja3 IS NOT NULL THEN 'tls' ELSE 'http' END AS seen_in,
          f.first_seen_at, f.last_seen_at, u.*
-  FROM window_flows f JOIN name_hosts u ON f.server_name = u.host
+  -- The names also filter the scan itself: from a plain subquery DuckDB pushes a Bloom filter of them
+  -- into it, so few flows but those naming a listed host are read whole (from the shared url_hosts it
+  -- pushes only their range: in DuckDB 1.5's storage format the scan then let 716 of the benchmark's
+  -- 5 million outbound flows through, against 11 with this filter).
+  FROM (FROM window_flows WHERE server_name IN (
+    SELECT url_host FROM indicator_match_periods
+    WHERE type = 'url' AND url_host IS NOT NULL AND listed_at >= $indicators_since AND listed_at < $indicators_until
+  )) f JOIN name_hosts u ON f.server_name = u.host
   UNION ALL
   SELECT f.src_addr, f.src_mac, f.dst_addr, 'connection', f.first_seen_at, f.last_seen_at, u.* EXCLUDE (addr)
   FROM window_flows f JOIN address_hosts u ON f.dst_addr = u.addr

@@ -144,7 +144,15 @@ export async function openDuckDbStore(config: StoreConfig, deps: DuckDbStoreDeps
   try {
     // External access off: no statement may read or write files or attach other databases, which
     // makes `query()` safe to expose (read-only-query.ts). The store itself needs none of it.
-    instance = await DuckDBInstance.create(path, { enable_external_access: 'false' });
+    // A new file is written in DuckDB 1.5's storage format (a file made earlier keeps its own, and a
+    // DuckDB older than 1.5 cannot open it). Its dictionary compression of strings (DICT_FSST) is read
+    // cheaply where a filter keeps a few rows of a vector; the 1.0 format's decodes all 2,048, which
+    // made most of a retro-hunt that reads the TLS and MAC columns of a few thousand flows spread
+    // over the history (README.md, "Detection rules").
+    instance = await DuckDBInstance.create(path, {
+      enable_external_access: 'false',
+      storage_compatibility_version: 'v1.5.0',
+    });
   } catch (cause) {
     throw new YamoriError('STORE_OPEN_FAILED', { path, detail: describeOpenError(cause) }, { cause });
   }
