@@ -2,11 +2,11 @@
  * The collector's decoder thread (started by collect-socket-reader.ts): it takes the datagrams the
  * reader thread received, decodes them (capture/'s flow-export collector), stitches the one-way records
  * into flows (collect-stitcher.ts, flow/'s rules on numbers) and hands the flows to the main thread
- * packed (collect-flow-batch.ts), so that the main thread only stores them.
+ * packed (records/flow-batch.ts), so that the main thread only stores them.
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createFlowExportCollector } from '../capture/index.js';
-import { FlowBatchBuilder, transferablesOf } from './collect-flow-batch.js';
+import { FlowBatchBuilder, transferablesOf } from '../records/index.js';
 import { createCollectStitcher } from './collect-stitcher.js';
 import {
   exporterAddress,

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CollectConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { encodeNetflowV5, encodeSflowV5, type V5Record } from '../capture/flow-export/testing.js';
-import type { FlowRecord } from '../records/index.js';
+import type { FlowBatchSlice, FlowRecord } from '../records/index.js';
 import { openDuckDbStore, type Store } from '../store/index.js';
 import { createCollectPipeline, type CollectPipeline } from './collect-pipeline.js';
 import { RECEIVE_NICE } from './collect-reader-thread.js';
@@ -168,15 +168,35 @@ function sendWhileBlocked(datagram: Uint8Array, port: number, count: number, rat
   if (run.status !== 0) throw new Error(`sender failed: ${run.stderr}`);
 }
 
+/**
+ * `store` (a real one) with each flow write, packed (writeFlowSlices, which the pipeline uses where the
+ * store has it) or as records, going through `around`, given the write's row count and the write itself.
+ */
+function aroundWrites(
+  store: Store,
+  around: (rows: number, write: () => Promise<void>) => Promise<void>,
+): Store {
+  const wrapped: Store = Object.create(store) as Store;
+  wrapped.writeFlows = (flows: readonly FlowRecord[]) => around(flows.length, () => store.writeFlows(flows));
+  const writeSlices = store.writeFlowSlices?.bind(store);
+  if (writeSlices !== undefined) {
+    wrapped.writeFlowSlices = (slices: readonly FlowBatchSlice[]) =>
+      around(
+        slices.reduce((sum, slice) => sum + slice.to - slice.from, 0),
+        () => writeSlices(slices),
+      );
+  }
+  return wrapped;
+}
+
 /** A store whose writes wait until `open()` (a real DuckDB store behind a gate): storing stalls. */
 function gatedStore(store: Store): { gated: Store; open: () => void } {
   let open: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (open = resolve));
-  const gated: Store = Object.create(store) as Store;
-  gated.writeFlows = async (flows: FlowRecord[]) => {
+  const gated = aroundWrites(store, async (_rows, write) => {
     await gate;
-    await store.writeFlows(flows);
-  };
+    await write();
+  });
   return { gated, open };
 }
 
@@ -377,15 +397,14 @@ describe('createCollectPipeline', () => {
   it('keeps flows buffered while the store fails and writes each exactly once when it recovers', async () => {
     let failures = 2;
     const attempts: number[] = [];
-    const flaky: Store = Object.create(store) as Store;
-    flaky.writeFlows = async (flows: FlowRecord[]) => {
-      attempts.push(flows.length);
+    const flaky = aroundWrites(store, async (rows, write) => {
+      attempts.push(rows);
       if (failures > 0) {
         failures--;
         throw new Error('disk full');
       }
-      await store.writeFlows(flows);
-    };
+      await write();
+    });
     let nowMs = EXPORT_S * 1000;
     pipeline = createCollectPipeline(
       { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 4, flushIntervalMs: 1000 } },
@@ -406,9 +425,30 @@ describe('createCollectPipeline', () => {
     expect(ports).toEqual([40_000, 40_001, 40_002, 40_003, 40_004, 40_005]);
   });
 
+  it('writes the flows as records where the store has no packed write (as the BigQuery store)', async () => {
+    const written: number[] = [];
+    const plain: Store = Object.create(store) as Store;
+    Object.defineProperty(plain, 'writeFlowSlices', { value: undefined });
+    plain.writeFlows = async (flows: readonly FlowRecord[]) => {
+      written.push(flows.length);
+      await store.writeFlows(flows);
+    };
+    let nowMs = EXPORT_S * 1000;
+    pipeline = createCollectPipeline(
+      { collect: collectConfig(), flow: FLOW, store: { maxBatchRows: 4, flushIntervalMs: 1000 } },
+      { store: plain, log: silentLog, now: () => nowMs },
+    );
+    pipeline.receive(v5(oneSided(6)), '127.0.0.1');
+    nowMs += 16_000;
+    await pipeline.stop();
+    expect(written).toEqual([4, 2]);
+    const stored = await storedFlows(store);
+    expect(stored.map((f) => f.src_port)).toEqual([40_000, 40_001, 40_002, 40_003, 40_004, 40_005]);
+    expect(stored.every((f) => f.sensor === '127.0.0.1')).toBe(true);
+  });
+
   it('gives up and counts flows past its buffer while the store stays down, so memory stays bounded', async () => {
-    const down: Store = Object.create(store) as Store;
-    down.writeFlows = () => Promise.reject(new Error('store down'));
+    const down = aroundWrites(store, () => Promise.reject(new Error('store down')));
     let nowMs = EXPORT_S * 1000;
     pipeline = createCollectPipeline(
       {
@@ -531,13 +571,7 @@ describe('createCollectPipeline', () => {
   });
 
   it('counts a datagram as queued until its flows are stored, so a stalled store drops datagrams, not flows', async () => {
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const gated: Store = Object.create(store) as Store;
-    gated.writeFlows = async (flows: FlowRecord[]) => {
-      await gate;
-      await store.writeFlows(flows);
-    };
+    const { gated, open } = gatedStore(store);
     const datagram = v5(oneSided(30));
     pipeline = createCollectPipeline(
       // One record held at a time: the other 29 of each datagram go on to be stored at once.

@@ -14,9 +14,9 @@ import {
 import { YamoriError } from '../errors/index.js';
 import { createFlowStitcher, type FlowStitcherStats } from '../flow/index.js';
 import type { Logger } from '../log/index.js';
-import type { FlowRecord, OneWayFlow } from '../records/index.js';
+import { TextAt, textField, unpackFlows, type FlowRecord, type OneWayFlow } from '../records/index.js';
 import type { Store } from '../store/index.js';
-import { unpackFlows } from './collect-flow-batch.js';
+import { FlowBacklog } from './collect-backlog.js';
 import { mergeCollectorStats, mergeStitchStats } from './collect-stats.js';
 import {
   exporterAddress,
@@ -140,7 +140,7 @@ export function createCollectPipeline(
   const now = deps.now ?? Date.now;
   const maxBatchRows = config.store.maxBatchRows;
   const maxBuffered = Math.max(config.collect.maxPendingFlows, maxBatchRows * 10);
-  let flows: FlowRecord[] = [];
+  const flows = new FlowBacklog();
   const flowsBySensor = new Map<string, number>();
   const totals = { flowsWritten: 0, flowsLost: 0, batchesWritten: 0 };
   let lastWriteAt = now();
@@ -165,7 +165,7 @@ export function createCollectPipeline(
       totals.flowsLost++;
       return;
     }
-    flows.push(flow);
+    flows.pushRecord(flow);
     flowsTaken++;
   };
   const stitcher = createFlowStitcher(
@@ -187,29 +187,44 @@ export function createCollectPipeline(
   const writeNow = async (): Promise<void> => {
     lastWriteAt = now();
     if (flows.length === 0) return;
-    const batch = flows.length > maxBatchRows ? flows.slice(0, maxBatchRows) : flows;
-    flows = flows.length > maxBatchRows ? flows.slice(maxBatchRows) : [];
+    // A backlog of a whole bulk batch or more (a flood, or the spool read back) is written a bulk batch
+    // at a time, which costs the store half the CPU (Store.bulkFlowRows).
+    const bulk = deps.store.bulkFlowRows ?? 0;
+    const rows = flows.length >= bulk && bulk > maxBatchRows ? bulk : maxBatchRows;
+    const slices = flows.take(rows);
+    let count = 0;
+    for (const slice of slices) count += slice.to - slice.from;
     try {
-      await deps.store.writeFlows(batch);
+      if (deps.store.writeFlowSlices !== undefined) {
+        await deps.store.writeFlowSlices(slices);
+      } else {
+        const records: FlowRecord[] = [];
+        for (const { batch, from, to } of slices) unpackFlows(batch, records, from, to);
+        await deps.store.writeFlows(records);
+      }
     } catch (error) {
-      flows = batch.concat(flows);
+      flows.putBack(slices);
       throw error;
     }
-    totals.flowsWritten += batch.length;
+    totals.flowsWritten += count;
     totals.batchesWritten++;
-    flowsStored += batch.length;
+    flowsStored += count;
     // Runs of one sensor are the rule (one exporter per datagram): one map update per run.
-    let runSensor = batch[0]!.sensor;
+    let runSensor: string | null = null;
     let runLength = 0;
-    for (const flow of batch) {
-      if (flow.sensor !== runSensor) {
-        flowsBySensor.set(runSensor, (flowsBySensor.get(runSensor) ?? 0) + runLength);
-        runSensor = flow.sensor;
-        runLength = 0;
+    for (const { batch, from, to } of slices) {
+      for (let i = from; i < to; i++) {
+        const sensor = textField(batch, i, TextAt.sensor);
+        if (sensor !== runSensor) {
+          if (runSensor !== null)
+            flowsBySensor.set(runSensor, (flowsBySensor.get(runSensor) ?? 0) + runLength);
+          runSensor = sensor;
+          runLength = 0;
+        }
+        runLength++;
       }
-      runLength++;
     }
-    flowsBySensor.set(runSensor, (flowsBySensor.get(runSensor) ?? 0) + runLength);
+    if (runSensor !== null) flowsBySensor.set(runSensor, (flowsBySensor.get(runSensor) ?? 0) + runLength);
     acknowledge();
   };
   // Writes run one at a time: a timer flush and a full batch must not interleave.
@@ -242,14 +257,11 @@ export function createCollectPipeline(
     if (message.type === 'flows') {
       const { batch } = message;
       if (batch !== null) {
-        if (flows.length + batch.count <= maxBuffered) {
-          unpackFlows(batch, flows);
-          flowsTaken += batch.count;
-        } else {
-          const unpacked: FlowRecord[] = [];
-          unpackFlows(batch, unpacked);
-          for (const flow of unpacked) take(flow);
-        }
+        // What does not fit the backlog is lost, as `take` would lose it one flow at a time.
+        const kept = Math.max(0, Math.min(batch.count, maxBuffered - flows.length));
+        flows.pushBatch(batch, 0, kept);
+        flowsTaken += kept;
+        totals.flowsLost += batch.count - kept;
       }
       threadCounts = { collector: message.collector, stitch: message.stitch };
       if (message.bytes > 0) unacknowledged.push({ flowsTaken, bytes: message.bytes });

@@ -4,7 +4,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { FlowExportStats } from '../capture/index.js';
 import type { CollectConfig } from '../config/index.js';
 import type { FlowStitcherConfig, FlowStitcherStats } from '../flow/index.js';
-import type { FlowBatch } from './collect-flow-batch.js';
+import type { FlowBatch } from '../records/index.js';
 import type { SpoolRecovery } from './collect-spool.js';
 
 /** One address to bind, as parseListenAddress gives it. */

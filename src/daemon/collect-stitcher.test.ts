@@ -11,7 +11,7 @@ import {
 } from '../capture/flow-export/testing.js';
 import { createFlowStitcher, type FlowStitcherConfig } from '../flow/index.js';
 import type { FlowRecord, OneWayFlow } from '../records/index.js';
-import { FlowBatchBuilder, unpackFlows } from './collect-flow-batch.js';
+import { FlowBatchBuilder, unpackFlows } from '../records/index.js';
 import { parseAddressWords } from './collect-address-words.js';
 import { createCollectStitcher, fillRowFromFlow, type CollectStitcher } from './collect-stitcher.js';
 

@@ -23,9 +23,15 @@ import {
   type FlowStitcherConfig,
   type FlowStitcherStats,
 } from '../flow/index.js';
-import { protocolName, TcpFlag, type FlowEndReason, type OneWayFlow } from '../records/index.js';
+import {
+  NumberAt,
+  protocolName,
+  TcpFlag,
+  type FlowBatchBuilder,
+  type FlowEndReason,
+  type OneWayFlow,
+} from '../records/index.js';
 import { formatWords, parseAddressWords } from './collect-address-words.js';
-import { NumberAt, type FlowBatchBuilder } from './collect-flow-batch.js';
 import {
   BYTES,
   COUNTS,

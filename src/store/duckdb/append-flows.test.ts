@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DnsRecord, FlowRecord } from '../../records/index.js';
+import { packFlows, type DnsRecord, type FlowRecord } from '../../records/index.js';
 import { addressToNumber } from '../address-number.js';
 import type { Store } from '../store.js';
 import { buildDnsRecord, buildFlow, openMemoryStore, TEST_EPOCH } from '../testing.js';
@@ -193,6 +193,38 @@ describe('FlowAppender', () => {
     for (const f of [flows[0]!, flows[31]!, flows[2047]!, flows[2048]!, flows[4299]!]) {
       expect(byId.get(f.id)).toEqual({ ...f, ingestedAt: INGESTED_AT });
     }
+  });
+
+  it('stores packed flows (writeFlowSlices) exactly as writeFlows does, from slices that start and end inside batches', async () => {
+    const edge = edgeFlows();
+    const edgeBatch = packFlows(edge);
+    // Row 0 has every optional text null: row 1's text starts after its last non-null one.
+    await store.writeFlowSlices!([{ batch: edgeBatch, from: 0, to: 1 }]);
+    await store.writeFlowSlices!([{ batch: edgeBatch, from: 1, to: edge.length }]);
+    expect((await store.query(FLOW_TEXT)).rows).toEqual(edge.map(expectedRow));
+  });
+
+  it('stores packed slices across batches and chunks in one write, row for row', async () => {
+    const many = manyFlows(4300);
+    const first = packFlows(many.slice(0, 1000));
+    const second = packFlows(many.slice(1000));
+    await store.writeFlowSlices!([{ batch: first, from: 0, to: 10 }]);
+    // Across two batches and past two chunks of 2048 rows in one write.
+    await store.writeFlowSlices!([
+      { batch: first, from: 10, to: 1000 },
+      { batch: second, from: 0, to: 3300 },
+    ]);
+    expect((await store.query(FLOW_TEXT)).rows).toEqual(many.map(expectedRow));
+  });
+
+  it('refuses a packed batch with a value a column cannot hold, and writes none of it', async () => {
+    const flows = manyFlows(3000);
+    flows[2500] = { ...flows[2500]!, srcBytes: 1.5 };
+    const batch = packFlows(flows);
+    await expect(store.writeFlowSlices!([{ batch, from: 0, to: batch.count }])).rejects.toMatchObject({
+      code: 'STORE_WRITE_FAILED',
+    });
+    expect(await store.countFlows()).toBe(0);
   });
 
   it.each([

@@ -1,5 +1,15 @@
 import type { DuckDBAppender } from './duckdb-api.js';
-import type { EpochMicros, FlowRecord } from '../../records/index.js';
+import {
+  FLOW_BATCH_NUMBERS,
+  FLOW_BATCH_TEXTS,
+  NumberAt,
+  rowTextStart,
+  TextAt,
+  UNDEFINED_NUMBER,
+  type EpochMicros,
+  type FlowBatchSlice,
+  type FlowRecord,
+} from '../../records/index.js';
 import {
   AddressNumberColumn,
   BooleanColumn,
@@ -64,6 +74,28 @@ export class FlowAppender {
   private readonly samplingRate = new UInt32Column();
   private readonly countsEstimated = new BooleanColumn();
   private readonly writer: ChunkWriter;
+  /** The text columns in a packed record's order (TextAt). */
+  private readonly packedText: readonly TextColumn[] = [
+    this.id,
+    this.protocol,
+    this.srcAddr,
+    this.dstAddr,
+    this.status,
+    this.endReason,
+    this.communityId,
+    this.sensor,
+    this.interface,
+    this.srcMac,
+    this.dstMac,
+    this.direction,
+    this.serverName,
+    this.dnsName,
+    this.ja3,
+    this.ja4,
+    this.tlsCertSha1,
+    this.tlsVersion,
+    this.alpn,
+  ];
 
   constructor(appender: DuckDBAppender) {
     this.writer = new ChunkWriter(appender, [
@@ -124,6 +156,84 @@ export class FlowAppender {
       this.writer.reset();
       throw error;
     }
+  }
+
+  /** `append` for packed flows (records/flow-batch.ts): no object or string per flow on the way. */
+  appendSlices(slices: readonly FlowBatchSlice[], ingestedAt: EpochMicros): void {
+    const rows = ChunkWriter.ROWS;
+    this.writer.reset();
+    let row = 0;
+    try {
+      for (const { batch, from, to } of slices) {
+        let start = rowTextStart(batch, from);
+        for (let i = from; i < to; i++) {
+          start = this.setPacked(
+            row,
+            batch.numbers,
+            i * FLOW_BATCH_NUMBERS,
+            batch.text,
+            batch.textEnds,
+            i * FLOW_BATCH_TEXTS,
+            start,
+            ingestedAt,
+          );
+          if (++row === rows) {
+            this.writer.append(row);
+            row = 0;
+          }
+        }
+      }
+      this.writer.append(row);
+    } catch (error) {
+      this.writer.reset();
+      throw error;
+    }
+  }
+
+  /** Sets `row` from a packed record; returns where the next record's text starts. */
+  private setPacked(
+    row: number,
+    numbers: Float64Array,
+    n: number,
+    text: string,
+    ends: Int32Array,
+    t: number,
+    textStart: number,
+    ingestedAt: EpochMicros,
+  ): number {
+    // Each text field's span starts where the last non-null one ended.
+    let start = textStart;
+    const columns = this.packedText;
+    for (let k = 0; k < columns.length; k++) {
+      const end = ends[t + k]!;
+      columns[k]!.setSpan(row, text, start, end);
+      if (k === TextAt.srcAddr) this.srcAddrNum.setAddressSpan(row, text, start, end);
+      else if (k === TextAt.dstAddr) this.dstAddrNum.setAddressSpan(row, text, start, end);
+      if (end >= 0) start = end;
+    }
+    this.srcPort.set(row, numbers[n + NumberAt.srcPort]!);
+    this.dstPort.set(row, numbers[n + NumberAt.dstPort]!);
+    this.firstSeenAt.set(row, numbers[n + NumberAt.firstSeenAt]!);
+    this.lastSeenAt.set(row, numbers[n + NumberAt.lastSeenAt]!);
+    this.srcBytes.set(row, numbers[n + NumberAt.srcBytes]!);
+    this.dstBytes.set(row, numbers[n + NumberAt.dstBytes]!);
+    this.srcPackets.set(row, numbers[n + NumberAt.srcPackets]!);
+    this.dstPackets.set(row, numbers[n + NumberAt.dstPackets]!);
+    this.ipProto.set(row, numbers[n + NumberAt.ipProto]!);
+    this.ipVersion.set(row, numbers[n + NumberAt.ipVersion]!);
+    this.srcPayloadBytes.set(row, numbers[n + NumberAt.srcPayloadBytes]!);
+    this.dstPayloadBytes.set(row, numbers[n + NumberAt.dstPayloadBytes]!);
+    const vlan = numbers[n + NumberAt.vlan]!;
+    this.vlan.setOrNull(row, Number.isNaN(vlan) ? null : vlan);
+    const innerVlan = numbers[n + NumberAt.innerVlan]!;
+    this.innerVlan.setOrNull(row, Number.isNaN(innerVlan) ? null : innerVlan);
+    this.srcTcpFlags.set(row, numbers[n + NumberAt.srcTcpFlags]!);
+    this.dstTcpFlags.set(row, numbers[n + NumberAt.dstTcpFlags]!);
+    this.ingestedAt.set(row, ingestedAt);
+    const samplingRate = numbers[n + NumberAt.samplingRate]!;
+    this.samplingRate.set(row, samplingRate === UNDEFINED_NUMBER ? 1 : samplingRate);
+    this.countsEstimated.set(row, numbers[n + NumberAt.countsEstimated] === 1);
+    return start;
   }
 
   private set(row: number, f: FlowRecord, ingestedAt: EpochMicros): void {

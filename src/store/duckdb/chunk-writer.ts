@@ -186,6 +186,36 @@ export class TextColumn extends Column {
     }
   }
 
+  /**
+   * Sets the row to `text` from `start` to `end` (a packed batch's span), making no string where the
+   * value goes inline; `end` NULL_TEXT_END (-1) for NULL.
+   */
+  setSpan(row: number, text: string, start: number, end: number): void {
+    if (end < 0) {
+      this.setOrNull(row, null);
+      return;
+    }
+    const length = end - start;
+    if (length <= INLINE_BYTES) {
+      const data = this.data;
+      const words = this.words;
+      const w = row * 4;
+      words[w] = length;
+      words[w + 1] = 0;
+      words[w + 2] = 0;
+      words[w + 3] = 0;
+      const at = row * 16 + 4 - start;
+      let i = start;
+      for (; i < end; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0x7f) break;
+        data[at + i] = code;
+      }
+      if (i === end) return;
+    }
+    this.set(row, text.slice(start, end));
+  }
+
   override copyTo(vector: duckdb.Vector, rowCount: number): void {
     super.copyTo(vector, rowCount);
     const rows = this.outOfLineRows;
@@ -359,6 +389,24 @@ export class AddressNumberColumn extends Column {
     }
     if (number === null) this.setNull(row);
     else this.words.set(number, row * 4);
+  }
+
+  /** setAddress for `text` from `start` to `end` (a packed batch's span), slicing only an IPv6 address. */
+  setAddressSpan(row: number, text: string, start: number, end: number): void {
+    if (end < 0) {
+      this.setNull(row);
+      return;
+    }
+    const v4 = parseIpv4(text, start, end);
+    if (v4 >= 0) {
+      const w = row * 4;
+      this.words[w] = v4;
+      this.words[w + 1] = 0xffff;
+      this.words[w + 2] = 0;
+      this.words[w + 3] = 0;
+      return;
+    }
+    this.setAddress(row, text.slice(start, end));
   }
 
   override setNull(row: number): void {

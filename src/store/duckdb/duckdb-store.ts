@@ -10,6 +10,7 @@ import type {
   DeviceObservation,
   DnsRecord,
   EpochMicros,
+  FlowBatchSlice,
   FlowRecord,
   Indicator,
   IndicatorDraft,
@@ -67,7 +68,13 @@ import {
 import { appendBatchStream } from './append-batch-stream.js';
 import { DnsAppender } from './append-dns.js';
 import { FlowAppender } from './append-flows.js';
-import { buildFlowRollups, dirtyEndedHours, markFlowHoursDirty, pruneFlowRollups } from './flow-rollups.js';
+import {
+  buildFlowRollups,
+  dirtyEndedHours,
+  markFlowHoursDirty,
+  markSliceHoursDirty,
+  pruneFlowRollups,
+} from './flow-rollups.js';
 import type { TopRemoteHints } from './top-remotes.js';
 import type {
   AlertPageFilter,
@@ -219,6 +226,8 @@ interface Parts {
  */
 class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
+  /** DuckDB's row group (its default size, which Yamori's files keep). */
+  readonly bulkFlowRows = 122_880;
   private writes: Promise<unknown> = Promise.resolve();
   private reads: Promise<unknown> = Promise.resolve();
   private readonly queries = new Set<Promise<QueryResult>>();
@@ -240,6 +249,18 @@ class DuckDbStore implements Store {
       this.parts.flowColumns.append(flows, this.parts.now());
       flowAppender.flushSync();
       return markFlowHoursDirty(this.parts.writer, flows);
+    });
+  }
+
+  async writeFlowSlices(slices: readonly FlowBatchSlice[]): Promise<void> {
+    let count = 0;
+    for (const slice of slices) count += slice.to - slice.from;
+    if (count === 0) return;
+    const { flowAppender } = this.parts;
+    await this.writeBatch(`${count} flows`, flowAppender, () => {
+      this.parts.flowColumns.appendSlices(slices, this.parts.now());
+      flowAppender.flushSync();
+      return markSliceHoursDirty(this.parts.writer, slices);
     });
   }
 

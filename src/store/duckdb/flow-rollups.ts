@@ -31,7 +31,13 @@
  * (top-remotes.ts) are the rows' sums as long as the number is the one read when they were made.
  */
 import type { DuckDBConnection } from './duckdb-api.js';
-import type { EpochMicros, FlowRecord } from '../../records/index.js';
+import {
+  FLOW_BATCH_NUMBERS,
+  NumberAt,
+  type EpochMicros,
+  type FlowBatchSlice,
+  type FlowRecord,
+} from '../../records/index.js';
 import { timestampTz } from './duckdb-values.js';
 import type { SqlConditions } from './sql-conditions.js';
 
@@ -68,6 +74,24 @@ export async function markFlowHoursDirty(
 ): Promise<void> {
   const hours = new Set<number>();
   for (const flow of flows) hours.add(hourOf(flow.firstSeenAt));
+  await markHoursDirty(connection, hours);
+}
+
+/** markFlowHoursDirty for packed flows. */
+export async function markSliceHoursDirty(
+  connection: DuckDBConnection,
+  slices: readonly FlowBatchSlice[],
+): Promise<void> {
+  const hours = new Set<number>();
+  for (const { batch, from, to } of slices) {
+    for (let i = from; i < to; i++) {
+      hours.add(hourOf(batch.numbers[i * FLOW_BATCH_NUMBERS + NumberAt.firstSeenAt]!));
+    }
+  }
+  await markHoursDirty(connection, hours);
+}
+
+async function markHoursDirty(connection: DuckDBConnection, hours: ReadonlySet<number>): Promise<void> {
   if (hours.size === 0) return;
   await connection.run(
     `INSERT INTO flow_rollup_dirty VALUES ${[...hours].map((h) => `(make_timestamptz(${h}))`).join(', ')}

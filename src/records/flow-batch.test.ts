@@ -1,8 +1,8 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import type { FlowRecord } from '../records/index.js';
+import type { FlowRecord } from './index.js';
 import { buildFlow, TEST_EPOCH } from '../store/testing.js';
-import { packFlows, transferablesOf, unpackFlows, type FlowBatch } from './collect-flow-batch.js';
+import { packFlows, TextAt, textField, transferablesOf, unpackFlows, type FlowBatch } from './flow-batch.js';
 
 /** Packs, posts through a real channel with the buffers transferred, and unpacks on the other side. */
 function roundTrip(flows: FlowRecord[]): FlowRecord[] {
@@ -75,5 +75,35 @@ describe('packFlows and unpackFlows', () => {
     expect(empty).toMatchObject({ count: 0, text: '' });
     unpackFlows(empty, into);
     expect(into).toHaveLength(3);
+  });
+
+  it('reads each text field of any row, and unpacks a range of rows, however many fields before it are null', () => {
+    const nulls = {
+      interface: null,
+      srcMac: null,
+      dstMac: null,
+      serverName: null,
+      dnsName: null,
+      ja3: null,
+      ja4: null,
+      tlsCertSha1: null,
+      tlsVersion: null,
+      alpn: null,
+    };
+    const flows = [
+      buildFlow({ srcPort: 1, ...nulls }),
+      buildFlow({ srcPort: 2, sensor: 'ünï', ja3: '' }),
+      buildFlow({ srcPort: 3, ...nulls, interface: 'eth1' }),
+      buildFlow({ srcPort: 4 }),
+    ];
+    const batch = packFlows(flows);
+    flows.forEach((flow, row) => {
+      for (const [field, at] of Object.entries(TextAt)) {
+        expect(textField(batch, row, at)).toBe(flow[field as keyof typeof TextAt]);
+      }
+    });
+    const middle: FlowRecord[] = [];
+    unpackFlows(batch, middle, 1, 3);
+    expect(middle).toStrictEqual(flows.slice(1, 3));
   });
 });

@@ -1,4 +1,4 @@
-import type { FlowRecord } from '../records/index.js';
+import type { FlowRecord } from './flow.js';
 
 /**
  * Flow records packed for the trip from the collector's thread to the main thread. Structured
@@ -135,12 +135,12 @@ export function transferablesOf(batch: FlowBatch): ArrayBuffer[] {
   return [batch.numbers.buffer as ArrayBuffer, batch.textEnds.buffer as ArrayBuffer];
 }
 
-/** Unpacks a batch into records equal to those packed, appending them to `into`. */
-export function unpackFlows(batch: FlowBatch, into: FlowRecord[]): void {
-  const { count, numbers, text, textEnds } = batch;
-  let start = 0;
+/** Unpacks rows `from` … `to`-1 of a batch (all by default) into records equal to those packed, appending them to `into`. */
+export function unpackFlows(batch: FlowBatch, into: FlowRecord[], from = 0, to = batch.count): void {
+  const { numbers, text, textEnds } = batch;
+  let start = rowTextStart(batch, from);
   const s = new Array<string | null>(T);
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const t = i * T;
     for (let k = 0; k < T; k++) {
       const end = textEnds[t + k]!;
@@ -198,6 +198,73 @@ export function unpackFlows(batch: FlowBatch, into: FlowRecord[]): void {
     into.push(flow);
   }
 }
+
+/** Rows `from` … `to`-1 of a batch: a part of it written or handed on alone. */
+export interface FlowBatchSlice {
+  batch: FlowBatch;
+  from: number;
+  to: number;
+}
+
+/** Numbers per row of `numbers`, and text fields per row of `textEnds`. */
+export const FLOW_BATCH_NUMBERS = N;
+export const FLOW_BATCH_TEXTS = T;
+/** A `textEnds` entry for a null text. */
+export const NULL_TEXT_END = NULL_END;
+/** `samplingRate` and `countsEstimated` in `numbers` when the record left them out. */
+export const UNDEFINED_NUMBER = UNDEFINED;
+
+/**
+ * Where the text of `row` starts in `batch.text`: the end of the previous row's last non-null text.
+ * A row's `id` is never null, so this looks back at most one row's fields.
+ */
+export function rowTextStart(batch: FlowBatch, row: number): number {
+  const { textEnds } = batch;
+  for (let i = row * T - 1; i >= 0; i--) {
+    const end = textEnds[i]!;
+    if (end !== NULL_END) return end;
+  }
+  return 0;
+}
+
+/** The text field at `field` (TextAt) of `row`, or null. */
+export function textField(batch: FlowBatch, row: number, field: number): string | null {
+  const t = row * T;
+  const end = batch.textEnds[t + field]!;
+  if (end === NULL_END) return null;
+  let start = rowTextStart(batch, row);
+  for (let k = field - 1; k >= 0; k--) {
+    const before = batch.textEnds[t + k]!;
+    if (before !== NULL_END) {
+      start = before;
+      break;
+    }
+  }
+  return batch.text.slice(start, end);
+}
+
+/** Where each text of a packed record sits in its row of `textEnds` (TEXT_FIELDS' order). */
+export const TextAt = {
+  id: 0,
+  protocol: 1,
+  srcAddr: 2,
+  dstAddr: 3,
+  status: 4,
+  endReason: 5,
+  communityId: 6,
+  sensor: 7,
+  interface: 8,
+  srcMac: 9,
+  dstMac: 10,
+  direction: 11,
+  serverName: 12,
+  dnsName: 13,
+  ja3: 14,
+  ja4: 15,
+  tlsCertSha1: 16,
+  tlsVersion: 17,
+  alpn: 18,
+} as const satisfies Record<(typeof TEXT_FIELDS)[number], number>;
 
 /** Where each number of a packed record sits in its row of `numbers` (NUMBER_FIELDS' order). */
 export const NumberAt = {
