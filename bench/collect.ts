@@ -28,7 +28,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,8 @@ const OUT = path.join(ROOT, 'bench', 'out', 'collect');
 const RECEIVE_BUFFER_BYTES = 8_388_608;
 const SOFTFLOWD = '/usr/sbin/softflowd';
 const RMEM_MAX = '/proc/sys/net/core/rmem_max';
+/** The socket-reader thread's nice value (RECEIVE_NICE in src/daemon/collect-reader-thread.ts). */
+const READER_NICE = -15;
 /** The nice value of this process (the sender) during the run. */
 const SENDER_NICE = -15;
 
@@ -104,6 +106,26 @@ let lastSpool = { spooled: 0, left: 0, fileBytes: 0, decoded: 0, seconds: 0 };
  * full (`flowsLost`): loss too, though every datagram was decoded.
  */
 let lastFlowsLost = 0;
+
+/**
+ * CPU seconds of the last Yamori run's socket-reader thread (found by its nice value, RECEIVE_NICE),
+ * read just before the stop; null when no thread had it (no privilege to raise it).
+ */
+let lastReaderSeconds: number | null = null;
+/** utime + stime of `pid`'s thread at `nice`, in seconds (USER_HZ is 100 on Linux). */
+function threadSecondsAtNice(pid: number, nice: number): number | null {
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[16]) === nice) return (Number(fields[11]) + Number(fields[12])) / 100;
+    }
+  } catch {
+    // The process ended: nothing to read.
+  }
+  return null;
+}
 
 /** The receive buffers each tool was granted (the last one started). */
 const granted = { yamori: 0, nfcapd: 0 };
@@ -184,6 +206,7 @@ async function startYamori(label: string): Promise<Receiver> {
     name: 'yamori collect',
     port: Number(match[1]),
     stop: async () => {
+      lastReaderSeconds = child.pid === undefined ? null : threadSecondsAtNice(child.pid, READER_NICE);
       child.kill('SIGTERM');
       await exited(child);
       const stats = JSON.parse(out.trim().split('\n').pop() ?? 'null') as {
@@ -427,6 +450,9 @@ async function main(): Promise<void> {
         lastSpool.spooled === 0 ? '0' : `${formatRate(lastSpool.spooled)} / ${formatRate(lastSpool.left)}`;
       // Decoded and stored from start to stop (the stop stores what was decoded): storing's own pace.
       const storedRate = formatRate(lastSpool.decoded / lastSpool.seconds);
+      // The reader thread's whole life (binding and the idle wait after sending included) per datagram.
+      const readerCost =
+        lastReaderSeconds === null ? 'n/a' : ((lastReaderSeconds / yamori.sent) * 1e6).toFixed(1);
       const nfcapd = await measure(
         () => startNfcapd(`nfcapd-${rate}`),
         (port) => replay(socket, port, recorded.messages, rate, seconds),
@@ -443,6 +469,7 @@ async function main(): Promise<void> {
         yamoriLoss,
         spooled,
         storedRate,
+        readerCost,
         formatRate(nfcapd.sent / nfcapd.sendSeconds),
         lossText(nfcapd),
       ]);
@@ -486,10 +513,11 @@ async function main(): Promise<void> {
     'yamori: lost',
     'yamori: spooled / left at stop',
     'yamori: stored/s',
+    'yamori: reader CPU µs/datagram',
     'nfcapd: sent/s',
     'nfcapd: lost',
   ];
-  const aligned = [0, 1, 2, 3, 4, 5, 6];
+  const aligned = [0, 1, 2, 3, 4, 5, 6, 7];
   const table: Table = { headers, rows: burst.rows, rightAligned: aligned };
   const sustainedTable: Table = { headers, rows: sustained.rows, rightAligned: aligned };
   const directTable: Table = {

@@ -1,8 +1,9 @@
 /**
  * The collector's socket-reader thread (started by collect-socket-reader.ts). It only receives: it
  * binds the sockets, copies each datagram (with its receive time and sender) into the current batch
- * and posts the batch (its buffers transferred, not copied) to the decoder thread once the socket has
- * nothing more ready, so the kernel's buffer keeps draining while the decoder and the main thread work.
+ * and posts the batch (its buffers transferred, not copied) to the decoder thread at the end of the
+ * event loop's turn in which it became POST_EVERY_MS old or full, so the kernel's buffer keeps draining
+ * while the decoder and the main thread work.
  *
  * What it posted and the main thread has not yet stored is bounded (`maxQueuedBytes`). Past that,
  * batches go to the spool file (collect-spool.ts) in arrival order, and are read back and posted as
@@ -27,6 +28,8 @@ const BATCH_BYTES = 1 << 20;
 const BATCH_DATAGRAMS = 2048;
 /** The longest exporter address text ("ffff:…" with a zone) and its separator, for `fits`. */
 const EXPORTER_TEXT_BYTES = 64;
+/** A batch is posted to the decoder once its first datagram is this old, or once it is full. */
+const POST_EVERY_MS = 10;
 /** Spool figures go to the main thread at most this often (and always at the end). */
 const STATE_EVERY_MS = 100;
 /**
@@ -52,9 +55,13 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
   let ends: number[] = [];
   let times: number[] = [];
   let exporters: string[] = [];
-  let isScheduled = false;
+  /** An immediate is set to end this turn of the event loop. */
+  let isTurnEnding = false;
   /** When the first datagram of this turn was read. */
   let turnMs = 0;
+  /** When the first datagram of the batch was read. */
+  let batchMs = 0;
+  let postTimer: NodeJS.Timeout | null = null;
   const inFlight: InFlight[] = [];
   let inFlightAt = 0;
   let inFlightBytes = 0;
@@ -98,11 +105,30 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
     post({ type: 'state', state: { ...state } });
   }
 
+  /** Called once a datagram is taken: ends the turn (the sockets' ready datagrams read) after them. */
   function schedule(): void {
-    if (isScheduled) return;
-    isScheduled = true;
-    // After this turn's socket reads: whatever arrived together goes in one batch.
-    setImmediate(flush);
+    if (isTurnEnding) return;
+    isTurnEnding = true;
+    setImmediate(endTurn);
+  }
+
+  /**
+   * A post to another thread costs tens of microseconds, about what receiving a few datagrams does:
+   * at a steady rate each turn reads only one or two, so the batch is posted once it is POST_EVERY_MS
+   * old (or full), not after every turn.
+   */
+  function endTurn(): void {
+    isTurnEnding = false;
+    if (ends.length === 0 || turnMs - batchMs >= POST_EVERY_MS) {
+      flush();
+      return;
+    }
+    postTimer ??= setTimeout(onPostTimer, POST_EVERY_MS - (turnMs - batchMs));
+  }
+
+  function onPostTimer(): void {
+    postTimer = null;
+    flush();
   }
 
   function toDecoder(batch: DecoderInput & { type: 'batch' }, spoolEnd: number): void {
@@ -118,7 +144,10 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
   }
 
   function flush(): void {
-    isScheduled = false;
+    if (postTimer !== null) {
+      clearTimeout(postTimer);
+      postTimer = null;
+    }
     if (ends.length > 0) {
       const batch = {
         data: data.slice(0, used),
@@ -196,7 +225,7 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
   function onMessage(message: Buffer, remote: RemoteInfo): void {
     // Datagrams read in one turn of the event loop (those the sockets had ready together, a few dozen
     // at most) take the time of the first: a clock read per datagram is a cost worth saving here.
-    if (!isScheduled) turnMs = Date.now();
+    if (!isTurnEnding) turnMs = Date.now();
     const length = message.length;
     if (used + length > BATCH_BYTES || ends.length >= BATCH_DATAGRAMS) flush();
     if (!isSpooling && inFlightBytes + used + length > options.maxQueuedBytes) {
@@ -218,6 +247,7 @@ function runReader(options: CollectThreadsOptions, decoder: MessagePort, main: M
       schedule();
       return;
     }
+    if (ends.length === 0) batchMs = turnMs;
     data.set(message, used);
     used += length;
     ends.push(used);
