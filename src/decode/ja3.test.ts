@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { computeJa3, computeJa3s } from './ja3.js';
 
@@ -37,5 +38,21 @@ describe('computeJa3s', () => {
       ja3s: 'e07f21892995126f4b539c02215c8456',
       ja3sString: '769,49169,0-65281-11-35-13172',
     });
+  });
+
+  it('gives every text its own hash, also past the texts it remembers and on repeats', () => {
+    const hello = (cipherSuite: number): Parameters<typeof computeJa3s>[0] => ({
+      legacyVersion: 771,
+      cipherSuite,
+      extensions: [65281, 16],
+    });
+    // More distinct texts than are remembered, each asked for twice, and the first again at the end.
+    for (let suite = 0; suite < 5000; suite += 1) {
+      const text = `771,${suite},65281-16`;
+      const expected = { ja3s: createHash('md5').update(text).digest('hex'), ja3sString: text };
+      expect(computeJa3s(hello(suite))).toEqual(expected);
+      expect(computeJa3s(hello(suite))).toEqual(expected);
+    }
+    expect(computeJa3s(hello(0)).ja3s).toBe(createHash('md5').update('771,0,65281-16').digest('hex'));
   });
 });

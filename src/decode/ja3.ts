@@ -52,8 +52,23 @@ export function computeJa3(hello: Ja3Input): Ja3 {
   return { ja3: md5Hex(ja3String), ja3String };
 }
 
-/** Salesforce JA3S of a ServerHello: `SSLVersion,Cipher,SSLExtension`. */
+/** Distinct JA3S texts remembered; a household talks to a few hundred server configurations. */
+const MAX_JA3S = 4096;
+/** JA3S by its text. Bounded (cleared when full); changes speed only, never results. */
+const ja3sByText = new Map<string, string>();
+
+/**
+ * Salesforce JA3S of a ServerHello: `SSLVersion,Cipher,SSLExtension`. The hash is remembered by its
+ * text: the same servers answer again and again, and a server flight is parsed once per segment
+ * until its certificate has arrived, so most calls would hash a text hashed before.
+ */
 export function computeJa3s(hello: Ja3sInput): Ja3s {
   const ja3sString = `${hello.legacyVersion},${hello.cipherSuite},${joinDecimal(hello.extensions, true)}`;
-  return { ja3s: md5Hex(ja3sString), ja3sString };
+  let ja3s = ja3sByText.get(ja3sString);
+  if (ja3s === undefined) {
+    ja3s = md5Hex(ja3sString);
+    if (ja3sByText.size >= MAX_JA3S) ja3sByText.clear();
+    ja3sByText.set(ja3sString, ja3s);
+  }
+  return { ja3s, ja3sString };
 }

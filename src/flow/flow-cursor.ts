@@ -2,11 +2,10 @@ import { formatAddressWords } from './address-words.js';
 import { FlowBit, FlowExtras } from './flow-state.js';
 import {
   I_BITS,
-  I_DST_ADDR,
   I_DST_SEQ,
   I_PORTS,
-  I_SRC_ADDR,
   I_SRC_SEQ,
+  dstAddressAt,
   i32Base,
   type FlowSlots,
 } from './flow-slots.js';
@@ -59,10 +58,14 @@ export class FlowCursor implements InspectedFlow {
     return this.i32()[i32Base(this.id) + I_PORTS]! & 0xffff;
   }
   get srcAddr(): string {
-    return formatAddressWords(this.i32(), i32Base(this.id) + I_SRC_ADDR, this.bit(FlowBit.IS_IPV6));
+    const isV6 = this.bit(FlowBit.IS_IPV6);
+    const at = this.slots.srcAddressAt(this.id, isV6);
+    return formatAddressWords(this.slots.addresses(this.id, isV6), at, isV6);
   }
   get dstAddr(): string {
-    return formatAddressWords(this.i32(), i32Base(this.id) + I_DST_ADDR, this.bit(FlowBit.IS_IPV6));
+    const isV6 = this.bit(FlowBit.IS_IPV6);
+    const at = dstAddressAt(this.slots.srcAddressAt(this.id, isV6), isV6);
+    return formatAddressWords(this.slots.addresses(this.id, isV6), at, isV6);
   }
 
   get srcNextSeq(): number {

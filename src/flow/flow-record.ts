@@ -14,14 +14,13 @@ import {
   F_SRC_PACKETS,
   F_SRC_PAYLOAD,
   I_BITS,
-  I_DST_ADDR,
   I_META,
   I_PORTS,
-  I_SRC_ADDR,
   I_TCP_FLAGS,
   I_VLANS,
   f64Base,
   i32Base,
+  dstAddressAt,
   macBase,
   type FlowSlots,
 } from './flow-slots.js';
@@ -59,13 +58,16 @@ export class FlowRecordWriter {
     const tcpFlags = w[wb + I_TCP_FLAGS]!;
     const extras = this.extras.get(flowId);
     const mac = macBase(flowId);
+    const addresses = this.slots.addresses(flowId, isV6);
+    const srcAddrAt = this.slots.srcAddressAt(flowId, isV6);
+    const dstAddrAt = dstAddressAt(srcAddrAt, isV6);
     return {
       id,
       protocol: protocolName(ipProto),
       ipProto,
       ipVersion: isV6 ? 6 : 4,
-      srcAddr: formatAddressWords(w, wb + I_SRC_ADDR, isV6),
-      dstAddr: formatAddressWords(w, wb + I_DST_ADDR, isV6),
+      srcAddr: formatAddressWords(addresses, srcAddrAt, isV6),
+      dstAddr: formatAddressWords(addresses, dstAddrAt, isV6),
       srcPort,
       dstPort,
       firstSeenAt: f[fb + F_FIRST_SEEN]!,
@@ -82,9 +84,9 @@ export class FlowRecordWriter {
       // timeouts, a handful of times, and the text would otherwise sit in every live flow.
       communityId: hashTupleWords(
         ipProto,
-        w,
-        wb + I_SRC_ADDR,
-        wb + I_DST_ADDR,
+        addresses,
+        srcAddrAt,
+        dstAddrAt,
         isV6,
         srcPort,
         dstPort,
@@ -134,7 +136,11 @@ export class FlowRecordWriter {
     ) {
       observe({
         mac: formatMac(page.macs, mac),
-        addr: formatAddressWords(w, wb + I_SRC_ADDR, isV6),
+        addr: formatAddressWords(
+          this.slots.addresses(flowId, isV6),
+          this.slots.srcAddressAt(flowId, isV6),
+          isV6,
+        ),
         seenAt,
         hostname: null,
         vendorClass: null,
@@ -155,7 +161,11 @@ export class FlowRecordWriter {
         : null;
       observe({
         mac: formatMac(page.macs, mac + 6),
-        addr: formatAddressWords(w, wb + I_DST_ADDR, isV6),
+        addr: formatAddressWords(
+          this.slots.addresses(flowId, isV6),
+          dstAddressAt(this.slots.srcAddressAt(flowId, isV6), isV6),
+          isV6,
+        ),
         seenAt,
         hostname: null,
         vendorClass: null,

@@ -36,13 +36,15 @@ describe('FlowSlots', () => {
   it('keeps records of neighbouring ids apart', () => {
     const slots = new FlowSlots();
     const [a, b] = [slots.allocate(), slots.allocate()];
-    slots.page(a).i32.fill(-1, i32Base(a), i32Base(a) + 32);
+    const recordInts = i32Base(b) - i32Base(a);
+    slots.page(a).i32.fill(-1, i32Base(a), i32Base(a) + recordInts);
     expect(
       slots
         .page(b)
-        .i32.subarray(i32Base(b), i32Base(b) + 32)
+        .i32.subarray(i32Base(b), i32Base(b) + recordInts)
         .every((v) => v === 0),
     ).toBe(true);
+    expect(f64Base(b) - f64Base(a)).toBe(recordInts / 2);
   });
 
   it('lets an emptied page go only when asked, and makes it again, zeroed, when one of its ids is reused', () => {

@@ -1,24 +1,34 @@
+import { AddressPool, srcAt as v6SrcAt } from './address-pool.js';
+
 /**
  * Live flows as fixed-size records in typed arrays: no object per flow, so a million flows cost the
- * garbage collector nothing and take about 150 bytes each. A flow is a small integer id; its record
- * is 128 bytes (two cache lines) in a page of `PAGE_SIZE` records, read through a Float64Array and an
- * Int32Array over the same memory. Pages are added as flows arrive and never copied, so growing to a
- * million flows never holds two copies of the table at once. Ids of removed flows are reused first.
- * While a table is emptied at shutdown, a page whose flows have all gone is let go (`dropIfEmpty`), so
- * that the table's memory shrinks as its records are written rather than staying at its peak.
+ * garbage collector nothing. A flow is a small integer id; its record is 104 bytes in a page of
+ * `PAGE_SIZE` records, read through a Float64Array and an Int32Array over the same memory. With its Ethernet
+ * addresses, list links, serial and index entry a flow takes some 140 bytes (an IPv6 flow 32 more,
+ * in the `AddressPool`). Pages are added as flows arrive and never copied, so growing to a million
+ * flows never holds two copies of the table at once. Ids of removed flows are reused first. While a
+ * table is emptied at shutdown, a page whose flows have all gone is let go (`dropIfEmpty`), so that
+ * the table's memory shrinks as its records are written rather than staying at its peak.
  *
  * Record layout (indices into the page's arrays, relative to the record's base):
  * - doubles 0–7: first/last seen (µs), src/dst bytes, src/dst packets, src/dst payload bytes;
  * - ints 16–23: hash, ports (src << 16 | dst), meta (protocol | list << 8 | interface << 16), flag bits,
  *   VLANs ((outer + 1) | (inner + 1) << 16, 0 = untagged), TCP flags (src | dst << 8), next expected
  *   sequence number from src and from dst;
- * - ints 24–31: the src and dst addresses as four big-endian 32-bit words each (IPv4 in the first).
- * The Ethernet addresses (12 bytes a flow) sit in a page array of their own: only a written record reads them.
+ * - ints 24–25: an IPv4 flow's src and dst address as big-endian 32-bit words; an IPv6 flow's
+ *   entry in `v6` (the `AddressPool`) in the first (`I_V6_ENTRY`). `addresses` and `srcAddressAt` find
+ *   either kind.
+ * The Ethernet addresses (12 bytes a flow) follow the records in the page's buffer: only a written
+ * record reads them.
  */
-export const PAGE_BITS = 13;
+/** 16,384 records of 104 bytes and their 12 bytes of Ethernet addresses: 1,856 KiB a page. */
+export const PAGE_BITS = 14;
 export const PAGE_SIZE = 1 << PAGE_BITS;
 export const PAGE_MASK = PAGE_SIZE - 1;
-const RECORD_BYTES = 128;
+const RECORD_BYTES = 104;
+/** A record's size in doubles and in ints. */
+const RECORD_F64 = RECORD_BYTES / 8;
+const RECORD_I32 = RECORD_BYTES / 4;
 const MAC_BYTES = 12;
 /** Memory of one page. */
 export const PAGE_BYTES = PAGE_SIZE * (RECORD_BYTES + MAC_BYTES);
@@ -40,10 +50,13 @@ export const I_VLANS = 20;
 export const I_TCP_FLAGS = 21;
 export const I_SRC_SEQ = 22;
 export const I_DST_SEQ = 23;
+/** An IPv4 flow's src and dst address. */
 export const I_SRC_ADDR = 24;
-export const I_DST_ADDR = 28;
+export const I_DST_ADDR = 25;
+/** An IPv6 flow's entry in `FlowSlots.v6`. */
+export const I_V6_ENTRY = 24;
 
-/** One page: `f64` holds 16 doubles per record, `i32` 32 ints per record (same memory), `macs` 12 bytes. */
+/** One page: `f64` holds 13 doubles per record, `i32` 26 ints per record (same memory), `macs` 12 bytes. */
 export interface FlowPage {
   readonly f64: Float64Array;
   readonly i32: Int32Array;
@@ -53,6 +66,8 @@ export interface FlowPage {
 export class FlowSlots {
   /** By page number; null for a page let go by `dropIfEmpty` (made again when one of its ids is reused). */
   readonly pages: (FlowPage | null)[] = [];
+  /** The addresses of IPv6 flows (see `I_V6_ENTRY`). */
+  readonly v6 = new AddressPool();
   /** Per page: how many of its ids are live. */
   private live: Int32Array = new Int32Array(16);
   /** Ids ever handed out; every id below is either live or on the free list. */
@@ -78,7 +93,7 @@ export class FlowSlots {
         this.pages[id >>> PAGE_BITS] = newPage();
       } else {
         const slot = id & PAGE_MASK;
-        page.f64.fill(0, slot << 4, (slot + 1) << 4);
+        page.f64.fill(0, slot * RECORD_F64, (slot + 1) * RECORD_F64);
         page.macs.fill(0, slot * MAC_BYTES, (slot + 1) * MAC_BYTES);
       }
     } else {
@@ -125,6 +140,18 @@ export class FlowSlots {
     return this.pages[id >>> PAGE_BITS]!;
   }
 
+  /**
+   * The array holding the addresses of the live flow `id`: its page's ints for IPv4, its IPv6 pool
+   * page otherwise. The src address starts at `srcAddressAt`, the dst address 1 (IPv4) or 4 words on.
+   */
+  addresses(id: number, isV6: boolean): Int32Array {
+    return isV6 ? this.v6.words(this.page(id).i32[i32Base(id) + I_V6_ENTRY]!) : this.page(id).i32;
+  }
+
+  srcAddressAt(id: number, isV6: boolean): number {
+    return isV6 ? v6SrcAt(this.page(id).i32[i32Base(id) + I_V6_ENTRY]!) : i32Base(id) + I_SRC_ADDR;
+  }
+
   private addPage(): void {
     this.pages.push(newPage());
     if (this.live.length < this.pages.length) {
@@ -142,22 +169,27 @@ export class FlowSlots {
 }
 
 function newPage(): FlowPage {
-  const buffer = new ArrayBuffer(PAGE_SIZE * RECORD_BYTES);
+  const buffer = new ArrayBuffer(PAGE_BYTES);
   return {
-    f64: new Float64Array(buffer),
-    i32: new Int32Array(buffer),
-    macs: new Uint8Array(PAGE_SIZE * MAC_BYTES),
+    f64: new Float64Array(buffer, 0, (PAGE_SIZE * RECORD_BYTES) / 8),
+    i32: new Int32Array(buffer, 0, (PAGE_SIZE * RECORD_BYTES) / 4),
+    macs: new Uint8Array(buffer, PAGE_SIZE * RECORD_BYTES, PAGE_SIZE * MAC_BYTES),
   };
 }
 
 /** Index of a record's first double in its page's `f64`. */
 export function f64Base(id: number): number {
-  return (id & PAGE_MASK) << 4;
+  return (id & PAGE_MASK) * RECORD_F64;
 }
 
 /** Index of a record's first int in its page's `i32`. */
 export function i32Base(id: number): number {
-  return (id & PAGE_MASK) << 5;
+  return (id & PAGE_MASK) * RECORD_I32;
+}
+
+/** Where the dst address starts, given where the src address does. */
+export function dstAddressAt(srcAddressAt: number, isV6: boolean): number {
+  return srcAddressAt + (isV6 ? 4 : 1);
 }
 
 /** Offset of a record's Ethernet addresses (src, then dst) in its page's `macs`. */

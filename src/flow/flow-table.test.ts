@@ -4,7 +4,7 @@ import type { DecodeResult } from '../decode/index.js';
 import type { FlowRecord } from '../records/index.js';
 import { TcpFlag } from '../records/index.js';
 import { communityId } from './community-id.js';
-import { PAGE_BYTES } from './flow-slots.js';
+import { PAGE_BYTES, PAGE_SIZE } from './flow-slots.js';
 import { createFlowTable, RECLAIM_BYTES } from './flow-table.js';
 import { type Endpoint, S, icmp, packet, recordingTable, tcp, testConfig, udp } from './testing.js';
 
@@ -341,9 +341,9 @@ describe('createFlowTable: timeouts and memory bounds', () => {
       onFlow: (f) => flows.push(f),
       reclaimMemory: () => reclaims++,
     });
-    // 24 full pages of 8,192 flows, each page about 1.1 MB with its Ethernet addresses, and an index
-    // of 2^19 entries (4 MB): some 31 MB let go of in all.
-    const count = 24 * 8192;
+    // 12 full pages of 16,384 flows, each page about 1.8 MB with its Ethernet addresses, and an index
+    // of 2^19 entries (4 MB): some 26 MB let go of in all.
+    const count = 12 * PAGE_SIZE;
     for (let i = 0; i < count; i++) {
       table.add(
         T0 + i,
@@ -353,12 +353,12 @@ describe('createFlowTable: timeouts and memory bounds', () => {
     }
     table.advance(T0 + count);
     expect(reclaims).toBe(0);
-    expect(table.flush('shutdown', 8192)).toBe(false);
+    expect(table.flush('shutdown', PAGE_SIZE)).toBe(false);
     // The index (4 MB) and one page: not yet 16 MB.
     expect(reclaims).toBe(0);
     expect(table.flush('shutdown')).toBe(true);
     expect(flows).toHaveLength(count);
-    expect(reclaims).toBe(Math.floor((4 * 2 ** 20 + 24 * PAGE_BYTES) / RECLAIM_BYTES));
+    expect(reclaims).toBe(Math.floor((4 * 2 ** 20 + 12 * PAGE_BYTES) / RECLAIM_BYTES));
     expect(reclaims).toBe(1);
   });
 
@@ -368,11 +368,11 @@ describe('createFlowTable: timeouts and memory bounds', () => {
       addr: `10.1.${i >> 8}.${i & 0xff}`,
       port: 40000 + (i % 1000),
     });
-    // Three pages' worth of flows (8192 a page), then most of them written out.
-    const first = 3 * 8192;
+    // Three pages' worth of flows, then most of them written out.
+    const first = 3 * PAGE_SIZE;
     for (let i = 0; i < first; i++) table.add(T0 + i, udp(endpoint(i), peer), null);
-    expect(table.flush('shutdown', 2 * 8192 + 10)).toBe(false);
-    expect(flows).toHaveLength(2 * 8192 + 10);
+    expect(table.flush('shutdown', 2 * PAGE_SIZE + 10)).toBe(false);
+    expect(flows).toHaveLength(2 * PAGE_SIZE + 10);
     // New flows take the freed ids (of pages that were let go) and count like any other.
     for (let i = 0; i < 9000; i++) {
       const from = endpoint(first + i);
@@ -396,6 +396,44 @@ describe('createFlowTable: timeouts and memory bounds', () => {
       ),
     ).toBe(true);
     expect(table.stats().liveFlows).toBe(0);
+  });
+
+  it('keeps each IPv6 flow its own addresses while flows come and go, across a shutdown flush', () => {
+    const { table, flows } = recordingTable({ maxFlows: 100_000 });
+    const v6peer: Endpoint = { addr: '2001:db8::53', port: 53 };
+    const endpoint = (i: number): Endpoint => ({
+      addr: `fd00:1::1:${(i + 1).toString(16)}`,
+      port: 40000 + (i % 1000),
+    });
+    // More flows than one page of the address pool holds, interleaved with IPv4 flows.
+    const first = 20_000;
+    for (let i = 0; i < first; i++) {
+      table.add(T0 + i, udp(endpoint(i), v6peer, new Uint8Array(1)), null);
+      if (i % 4 === 0) table.add(T0 + i, udp({ addr: `10.2.${i >> 8}.${i & 0xff}`, port: 5000 }, peer), null);
+    }
+    expect(table.flush('shutdown', 12_000)).toBe(false);
+    // New IPv6 flows take the released entries; their replies must find them.
+    for (let i = first; i < first + 6000; i++) {
+      table.add(T0 + S, udp(endpoint(i), v6peer, new Uint8Array(3)), null);
+      table.add(T0 + 2 * S, udp(v6peer, endpoint(i), new Uint8Array(5)), null);
+    }
+    expect(table.flush('shutdown')).toBe(true);
+    const v6flows = flows.filter((f) => f.ipVersion === 6);
+    expect(v6flows).toHaveLength(first + 6000);
+    const byAddr = new Map(v6flows.map((f) => [f.srcAddr, f]));
+    for (let i = 0; i < first + 6000; i++) {
+      const f = byAddr.get(endpoint(i).addr);
+      expect(f).toMatchObject({
+        srcPort: endpoint(i).port,
+        dstAddr: '2001:db8::53',
+        dstPort: 53,
+        srcPackets: 1,
+        dstPackets: i < first ? 0 : 1,
+        srcPayloadBytes: i < first ? 1 : 3,
+        dstPayloadBytes: i < first ? 0 : 5,
+      });
+    }
+    expect(flows.filter((f) => f.ipVersion === 4)).toHaveLength(first / 4);
   });
 
   it('emits nothing until advance() passes the idle timeout', () => {

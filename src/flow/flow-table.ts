@@ -3,6 +3,7 @@ import type { FlowTableConfig } from '../config/index.js';
 import { formatIpv4, formatIpv6, FrameKind, type DecodedFrame, type DecodeResult } from '../decode/index.js';
 import type { DeviceObservation, DnsRecord, FlowEndReason, FlowRecord } from '../records/index.js';
 import { TcpFlag } from '../records/index.js';
+import { POOL_PAGE_BYTES, srcAt as v6SrcAt } from './address-pool.js';
 import { formatAddressWords } from './address-words.js';
 import { icmpCounterpart } from './community-id.js';
 import { inspectUdpPayload, isInspectedDatagram, type InspectedDatagram } from './datagram-inspection.js';
@@ -28,8 +29,10 @@ import {
   I_PORTS,
   I_SRC_ADDR,
   I_TCP_FLAGS,
+  I_V6_ENTRY,
   I_VLANS,
   PAGE_BYTES,
+  dstAddressAt,
   f64Base,
   i32Base,
   macBase,
@@ -255,7 +258,7 @@ class FlowTableCore implements FlowTable {
       const candidate = index.idAt(at);
       if (candidate < 0) break;
       if (index.hashAt(at) !== key.hash) continue;
-      const match = key.matchFlow(this.slots.page(candidate).i32, i32Base(candidate));
+      const match = key.matchFlow(this.slots.page(candidate).i32, i32Base(candidate), this.slots.v6);
       if (match !== Match.NONE) {
         id = candidate;
         fromSrc = match === Match.FROM_SRC;
@@ -306,7 +309,7 @@ class FlowTableCore implements FlowTable {
         this.cursor.id = id;
         const payload =
           f.payloadLength > 0 && f.payloadEnd > f.payloadStart
-            ? f.bytes.subarray(f.payloadStart, f.payloadEnd)
+            ? payloadView(f.bytes, f.payloadStart, f.payloadEnd)
             : EMPTY;
         inspectTcpPayload(
           this.cursor,
@@ -330,7 +333,7 @@ class FlowTableCore implements FlowTable {
       d.dstPort = f.dstPort;
       d.srcAddr = addressText(f, f.srcAddrAt);
       d.dstAddr = addressText(f, f.dstAddrAt);
-      d.payload = f.bytes.subarray(f.payloadStart, f.payloadEnd);
+      d.payload = payloadView(f.bytes, f.payloadStart, f.payloadEnd);
       inspectUdpPayload(d, timestampUs, this.inspection);
       d.payload = EMPTY;
     }
@@ -415,9 +418,18 @@ class FlowTableCore implements FlowTable {
     const srcAt = isFlipped ? 4 : 0;
     const dstAt = isFlipped ? 0 : 4;
     const words = key.words;
-    for (let i = 0; i < 4; i++) {
-      w[base + I_SRC_ADDR + i] = words[srcAt + i]!;
-      w[base + I_DST_ADDR + i] = words[dstAt + i]!;
+    if (isV6) {
+      const entry = this.slots.v6.allocate();
+      w[base + I_V6_ENTRY] = entry;
+      const v6 = this.slots.v6.words(entry);
+      const at = v6SrcAt(entry);
+      for (let i = 0; i < 4; i++) {
+        v6[at + i] = words[srcAt + i]!;
+        v6[at + 4 + i] = words[dstAt + i]!;
+      }
+    } else {
+      w[base + I_SRC_ADDR] = words[srcAt]!;
+      w[base + I_DST_ADDR] = words[dstAt]!;
     }
     const srcPort = isFlipped ? key.dstPort : key.srcPort;
     const dstPort = isFlipped ? key.srcPort : key.dstPort;
@@ -441,9 +453,12 @@ class FlowTableCore implements FlowTable {
       (isV6 ? FlowBit.IS_IPV6 : 0) |
       (srcMacAt >= 0 ? FlowBit.HAS_SRC_MAC : 0) |
       (dstMacAt >= 0 ? FlowBit.HAS_DST_MAC : 0);
-    if (this.home.isHomeWords(w, base + I_SRC_ADDR, isV6)) bits |= FlowBit.IS_SRC_HOME;
-    if (this.home.isHomeWords(w, base + I_DST_ADDR, isV6)) bits |= FlowBit.IS_DST_HOME;
-    if (isMulticastOrBroadcastWords(w, base + I_DST_ADDR, isV6)) bits |= FlowBit.IS_MULTICAST_DST;
+    const addresses = this.slots.addresses(id, isV6);
+    const srcAddrAt = this.slots.srcAddressAt(id, isV6);
+    const dstAddrAt = dstAddressAt(srcAddrAt, isV6);
+    if (this.home.isHomeWords(addresses, srcAddrAt, isV6)) bits |= FlowBit.IS_SRC_HOME;
+    if (this.home.isHomeWords(addresses, dstAddrAt, isV6)) bits |= FlowBit.IS_DST_HOME;
+    if (isMulticastOrBroadcastWords(addresses, dstAddrAt, isV6)) bits |= FlowBit.IS_MULTICAST_DST;
     if (ipProto === TCP && (f.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN)
       bits |= FlowBit.STARTED_WITH_SYN;
     w[base + I_BITS] = bits;
@@ -451,8 +466,8 @@ class FlowTableCore implements FlowTable {
     page.f64[fb + F_LAST_SEEN] = timestampUs;
     if (this.names.size > 0) {
       const dnsName = this.names.lookup(
-        formatAddressWords(w, base + I_SRC_ADDR, isV6),
-        formatAddressWords(w, base + I_DST_ADDR, isV6),
+        formatAddressWords(addresses, srcAddrAt, isV6),
+        formatAddressWords(addresses, dstAddrAt, isV6),
         timestampUs,
       );
       if (dnsName !== null) this.extrasOf(id).dnsName = dnsName;
@@ -548,6 +563,12 @@ class FlowTableCore implements FlowTable {
     this.liveFlows--;
     this.emitRecord(id, reason);
     this.extras.delete(id);
+    if ((w[base + I_BITS]! & FlowBit.IS_IPV6) !== 0) {
+      const entry = w[base + I_V6_ENTRY]!;
+      const v6 = this.slots.v6;
+      v6.release(entry);
+      if (this.isDraining && v6.dropIfEmpty(entry)) this.release(POOL_PAGE_BYTES);
+    }
     this.slots.release(id);
   }
 
@@ -585,6 +606,15 @@ class FlowTableCore implements FlowTable {
     this.lastInterfaceId = id;
     return id;
   }
+}
+
+/**
+ * A plain Uint8Array over `bytes[start, end)`. The frames of a capture file are views of Node Buffers,
+ * whose `subarray` makes a Buffer (a class constructor call); the parsers that read the payload take
+ * many views of their own, each the cheaper for starting from a plain one.
+ */
+function payloadView(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }
 
 function addressText(f: DecodedFrame, at: number): string {

@@ -3,7 +3,8 @@ import { decodeFrame, DecodedFrame, LinkType } from '../decode/index.js';
 import { ipv4Packet, ipv6Packet, udpDatagram } from '../decode/testing.js';
 import { readAddressWords } from './address-words.js';
 import { FlowBit } from './flow-state.js';
-import { I_BITS, I_DST_ADDR, I_META, I_PORTS, I_SRC_ADDR, I_VLANS } from './flow-slots.js';
+import { AddressPool, srcAt } from './address-pool.js';
+import { I_BITS, I_DST_ADDR, I_META, I_PORTS, I_SRC_ADDR, I_V6_ENTRY, I_VLANS } from './flow-slots.js';
 import { Match, PacketKey } from './packet-key.js';
 
 interface Tuple {
@@ -31,13 +32,23 @@ function keyOf(t: Tuple, seed = 1): PacketKey {
   return key;
 }
 
+/** Where the records made by `recordOf` keep IPv6 addresses. */
+const v6 = new AddressPool();
+
 /** A flow record holding `t` as src → dst, the way the table writes one. */
 function recordOf(t: Tuple, extraBits = 0, vlans = 0): Int32Array {
   const f = frameOf(t);
   const isV6 = f.ipVersion === 6;
   const record = new Int32Array(32);
-  readAddressWords(f.bytes, f.srcAddrAt, isV6, record, I_SRC_ADDR);
-  readAddressWords(f.bytes, f.dstAddrAt, isV6, record, I_DST_ADDR);
+  if (isV6) {
+    const entry = v6.allocate();
+    record[I_V6_ENTRY] = entry;
+    readAddressWords(f.bytes, f.srcAddrAt, true, v6.words(entry), srcAt(entry));
+    readAddressWords(f.bytes, f.dstAddrAt, true, v6.words(entry), srcAt(entry) + 4);
+  } else {
+    readAddressWords(f.bytes, f.srcAddrAt, false, record, I_SRC_ADDR);
+    readAddressWords(f.bytes, f.dstAddrAt, false, record, I_DST_ADDR);
+  }
   record[I_PORTS] = (t.srcPort << 16) | t.dstPort;
   record[I_META] = t.protocol ?? 17;
   record[I_VLANS] = vlans;
@@ -63,17 +74,17 @@ describe('PacketKey', () => {
 
   it('says from which side a packet of the flow comes', () => {
     const record = recordOf(flow);
-    expect(keyOf(flow).matchFlow(record, 0)).toBe(Match.FROM_SRC);
-    expect(keyOf(reply).matchFlow(record, 0)).toBe(Match.FROM_DST);
+    expect(keyOf(flow).matchFlow(record, 0, v6)).toBe(Match.FROM_SRC);
+    expect(keyOf(reply).matchFlow(record, 0, v6)).toBe(Match.FROM_DST);
   });
 
   it('tells apart tuples that differ only in protocol, VLAN, IP version or one-way-ness', () => {
-    expect(keyOf({ ...flow, protocol: 6 }).matchFlow(recordOf(flow), 0)).toBe(Match.NONE);
-    expect(keyOf(flow).matchFlow(recordOf(flow, 0, 5 + 1), 0)).toBe(Match.NONE);
-    expect(keyOf(flow).matchFlow(recordOf(flow, FlowBit.IS_ONE_WAY), 0)).toBe(Match.NONE);
+    expect(keyOf({ ...flow, protocol: 6 }).matchFlow(recordOf(flow), 0, v6)).toBe(Match.NONE);
+    expect(keyOf(flow).matchFlow(recordOf(flow, 0, 5 + 1), 0, v6)).toBe(Match.NONE);
+    expect(keyOf(flow).matchFlow(recordOf(flow, FlowBit.IS_ONE_WAY), 0, v6)).toBe(Match.NONE);
     // ::c0a8:10a and 192.168.1.10 share their last word; the version keeps them apart.
     const mapped = { ...flow, src: '::c0a8:10a', dst: '::808:808' };
-    expect(keyOf(mapped).matchFlow(recordOf(flow), 0)).toBe(Match.NONE);
+    expect(keyOf(mapped).matchFlow(recordOf(flow), 0, v6)).toBe(Match.NONE);
   });
 
   it('matches a one-way flow in its own direction only', () => {
@@ -82,17 +93,31 @@ describe('PacketKey', () => {
     forward.load(frameOf(flow), flow.srcPort, flow.dstPort, true);
     const backward = new PacketKey(1);
     backward.load(frameOf(reply), reply.srcPort, reply.dstPort, true);
-    expect(forward.matchFlow(record, 0)).toBe(Match.FROM_SRC);
-    expect(backward.matchFlow(record, 0)).toBe(Match.NONE);
+    expect(forward.matchFlow(record, 0, v6)).toBe(Match.FROM_SRC);
+    expect(backward.matchFlow(record, 0, v6)).toBe(Match.NONE);
   });
 
   it('needs both ports to line up in the same direction', () => {
     const crossed = { ...flow, srcPort: 53, dstPort: 40000 };
-    expect(keyOf(crossed).matchFlow(recordOf(flow), 0)).toBe(Match.NONE);
+    expect(keyOf(crossed).matchFlow(recordOf(flow), 0, v6)).toBe(Match.NONE);
   });
 
   it('counts a host talking to itself on one port as the src side', () => {
     const self = { src: '192.168.1.10', dst: '192.168.1.10', srcPort: 5353, dstPort: 5353 };
-    expect(keyOf(self).matchFlow(recordOf(self), 0)).toBe(Match.FROM_SRC);
+    expect(keyOf(self).matchFlow(recordOf(self), 0, v6)).toBe(Match.FROM_SRC);
+  });
+
+  it("compares an IPv6 flow's addresses, kept out of its record, word by word", () => {
+    const v6flow = { src: 'fd00:1::10', dst: '2001:db8::1', srcPort: 40000, dstPort: 53 };
+    const v6reply = { src: v6flow.dst, dst: v6flow.src, srcPort: 53, dstPort: 40000 };
+    const record = recordOf(v6flow);
+    expect(keyOf(v6flow).matchFlow(record, 0, v6)).toBe(Match.FROM_SRC);
+    expect(keyOf(v6reply).matchFlow(record, 0, v6)).toBe(Match.FROM_DST);
+    // Differs in one word only: the third of the src, then the last of the dst.
+    expect(keyOf({ ...v6flow, src: 'fd00:1::1:0:10' }).matchFlow(record, 0, v6)).toBe(Match.NONE);
+    expect(keyOf({ ...v6flow, dst: '2001:db8::2' }).matchFlow(record, 0, v6)).toBe(Match.NONE);
+    // Another flow's entry beside it leaves this one's words as they were.
+    recordOf({ ...v6flow, src: 'fd00:1::11' });
+    expect(keyOf(v6flow).matchFlow(record, 0, v6)).toBe(Match.FROM_SRC);
   });
 });

@@ -1,7 +1,8 @@
 import type { DecodedFrame } from '../decode/index.js';
 import { readAddressWords } from './address-words.js';
 import { FlowBit } from './flow-state.js';
-import { I_DST_ADDR, I_META, I_BITS, I_PORTS, I_SRC_ADDR, I_VLANS } from './flow-slots.js';
+import { srcAt as v6SrcAt, type AddressPool } from './address-pool.js';
+import { I_DST_ADDR, I_META, I_BITS, I_PORTS, I_SRC_ADDR, I_V6_ENTRY, I_VLANS } from './flow-slots.js';
 
 /** `matchFlow`'s answer: the packet is not of the flow, or it was sent by the flow's src or dst. */
 export const Match = { NONE: 0, FROM_SRC: 1, FROM_DST: 2 } as const;
@@ -68,22 +69,22 @@ export class PacketKey {
 
   /**
    * Whether the flow record at `base` of `i32` is this packet's conversation, and from which side the
-   * packet comes. A one-way ICMP flow matches its own direction only. Same address and port on both
-   * ends (a host talking to itself) counts as the src side.
+   * packet comes; an IPv6 record's addresses are in `v6`. A one-way ICMP flow matches its own
+   * direction only. Same address and port on both ends (a host talking to itself) counts as the src side.
    */
-  matchFlow(i32: Int32Array, base: number): Match {
+  matchFlow(i32: Int32Array, base: number, v6: AddressPool): Match {
     if ((i32[base + I_META]! & 0xff) !== this.ipProto || i32[base + I_VLANS] !== this.vlans)
       return Match.NONE;
     const keyBits = (this.isV6 ? FlowBit.IS_IPV6 : 0) | (this.isOneWay ? FlowBit.IS_ONE_WAY : 0);
     if ((i32[base + I_BITS]! & KEY_BITS) !== keyBits) return Match.NONE;
     const ports = i32[base + I_PORTS]!;
-    if (ports === ((this.srcPort << 16) | this.dstPort) && this.sameAddresses(i32, base, 0, 4)) {
+    if (ports === ((this.srcPort << 16) | this.dstPort) && this.sameAddresses(i32, base, v6, 0, 4)) {
       return Match.FROM_SRC;
     }
     if (
       !this.isOneWay &&
       ports === ((this.dstPort << 16) | this.srcPort) &&
-      this.sameAddresses(i32, base, 4, 0)
+      this.sameAddresses(i32, base, v6, 4, 0)
     ) {
       return Match.FROM_DST;
     }
@@ -91,19 +92,28 @@ export class PacketKey {
   }
 
   /** Whether the flow's src address equals `words[srcAt..)` and its dst address `words[dstAt..)`. */
-  private sameAddresses(i32: Int32Array, base: number, srcAt: number, dstAt: number): boolean {
+  private sameAddresses(
+    i32: Int32Array,
+    base: number,
+    v6: AddressPool,
+    srcAt: number,
+    dstAt: number,
+  ): boolean {
     const w = this.words;
-    const s = base + I_SRC_ADDR;
-    const d = base + I_DST_ADDR;
-    if (i32[s] !== w[srcAt] || i32[d] !== w[dstAt]) return false;
-    if (!this.isV6) return true;
+    if (!this.isV6) return i32[base + I_SRC_ADDR] === w[srcAt] && i32[base + I_DST_ADDR] === w[dstAt];
+    const entry = i32[base + I_V6_ENTRY]!;
+    const a = v6.words(entry);
+    const s = v6SrcAt(entry);
+    const d = s + 4;
     return (
-      i32[s + 1] === w[srcAt + 1] &&
-      i32[s + 2] === w[srcAt + 2] &&
-      i32[s + 3] === w[srcAt + 3] &&
-      i32[d + 1] === w[dstAt + 1] &&
-      i32[d + 2] === w[dstAt + 2] &&
-      i32[d + 3] === w[dstAt + 3]
+      a[s] === w[srcAt] &&
+      a[d] === w[dstAt] &&
+      a[s + 1] === w[srcAt + 1] &&
+      a[s + 2] === w[srcAt + 2] &&
+      a[s + 3] === w[srcAt + 3] &&
+      a[d + 1] === w[dstAt + 1] &&
+      a[d + 2] === w[dstAt + 2] &&
+      a[d + 3] === w[dstAt + 3]
     );
   }
 }

@@ -7,6 +7,9 @@ import type { DecodeResult, PacketSummary } from '../decode/index.js';
 import type { DeviceObservation, DnsRecord, FlowRecord } from '../records/index.js';
 import { createFlowTable, type FlowTable } from './flow-table.js';
 
+/** The flow table's page of records: how many flows, and their memory (for tests of what it gives back). */
+export { PAGE_BYTES, PAGE_SIZE } from './flow-slots.js';
+
 export const S = 1_000_000;
 
 export function testConfig(overrides: Partial<FlowTableConfig> = {}): FlowTableConfig {
