@@ -210,6 +210,8 @@ async function runDocument(
           batches: batchesFrom(first.value, parse, (result) => {
             summary = result;
           }),
+          // A parser lists each key once (its ResultBuilder drops repeats).
+          uniqueKeys: true,
         };
   const result = await deps.store.applyFeedSnapshot(feed.name, drafts, {
     startedAt: run.startedAt,

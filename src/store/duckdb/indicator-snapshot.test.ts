@@ -1,13 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IndicatorDraft } from '../../records/index.js';
 import type { AllowlistEntry, FeedSnapshotResult, Store } from '../store.js';
 import { buildIndicatorDraft as draft, openMemoryStore, TEST_EPOCH } from '../testing.js';
 import { openDuckDbStore } from './duckdb-store.js';
+import { applyIndicatorSnapshot, SNAPSHOT_MEMORY_LIMIT } from './indicator-snapshot.js';
+import { runMigrations } from './migrations.js';
+import { SnapshotDrafts } from './snapshot-drafts.js';
 
 const HOUR = 3_600_000_000;
 const FEEDS = path.resolve(process.cwd(), '../shared/feeds');
@@ -428,5 +431,114 @@ describe('range texts of single addresses (migration 13)', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+/*
+ * While its slices go in, a snapshot lowers DuckDB's threads by one and, for a database file, its
+ * memory limit; a second connection of the same instance reads the settings from inside the batches.
+ * Both settings are the instance's, so they must be back to what they were afterwards, failure or not.
+ */
+describe('DuckDB settings while a snapshot is applied', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'yamori-snapshot-settings-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const SETTINGS =
+    "SELECT CAST(current_setting('threads') AS INTEGER) AS threads, current_setting('memory_limit') AS memory";
+  const readSettings = async (connection: DuckDBConnection): Promise<Record<string, unknown>> =>
+    (await connection.runAndReadAll(SETTINGS)).getRowObjectsJS()[0]!;
+
+  /** Applies three batches of drafts, reading the settings on `observer` while the second is taken. */
+  async function applyObserved(
+    path: string,
+    failAfterSecond: boolean,
+    /** Run on the observer connection first. */
+    setup?: string,
+  ): Promise<{
+    before: Record<string, unknown>;
+    during: Record<string, unknown>;
+    after: Record<string, unknown>;
+  }> {
+    const instance = await DuckDBInstance.create(path, { enable_external_access: 'false' });
+    const writer = await instance.connect();
+    const observer = await instance.connect();
+    try {
+      await runMigrations(writer, { path, now: () => TEST_EPOCH });
+      if (setup !== undefined) await observer.run(setup);
+      const before = await readSettings(observer);
+      let during: Promise<Record<string, unknown>> | null = null;
+      function* batches(): Generator<IndicatorDraft[]> {
+        yield [draft({ value: '192.0.2.1' })];
+        during = readSettings(observer);
+        yield [draft({ value: '192.0.2.2' })];
+        if (failAfterSecond) throw new Error('the feed broke off');
+        yield [draft({ value: '192.0.2.3' })];
+      }
+      await writer.run('BEGIN TRANSACTION');
+      const applied = applyIndicatorSnapshot(writer, 'feodo', new SnapshotDrafts({ batches: batches() }), {
+        startedAt: TEST_EPOCH,
+        complete: true,
+      });
+      if (failAfterSecond) {
+        await expect(applied).rejects.toThrow('the feed broke off');
+        await writer.run('ROLLBACK');
+      } else {
+        expect((await applied).added).toBe(3);
+        await writer.run('COMMIT');
+      }
+      expect(during).not.toBeNull();
+      return { before, during: await during!, after: await readSettings(observer) };
+    } finally {
+      observer.closeSync();
+      writer.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  /** What current_setting('memory_limit') says for the snapshot's limit. */
+  async function limitText(): Promise<unknown> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      await connection.run(`SET memory_limit = '${SNAPSHOT_MEMORY_LIMIT}'`);
+      return (await readSettings(connection)).memory;
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  it('lowers the threads and a file database memory limit while the slices go in, and restores both', async () => {
+    for (const failAfterSecond of [false, true]) {
+      const { before, during, after } = await applyObserved(
+        join(dir, `load-${failAfterSecond}.duckdb`),
+        failAfterSecond,
+      );
+      expect(during).toEqual({
+        threads: Math.max(1, Number(before.threads) - 1),
+        memory: await limitText(),
+      });
+      expect(during.memory).not.toEqual(before.memory);
+      expect(after).toEqual(before);
+    }
+  });
+
+  it('keeps the memory limit when over half of it is in use already (lowering it could fail)', async () => {
+    // About 230 MB of strings in a temporary table of the observer's.
+    const ballast = `CREATE TEMP TABLE ballast AS SELECT repeat('x', 200) || range AS s FROM range(1000000)`;
+    const { before, during, after } = await applyObserved(join(dir, 'busy.duckdb'), false, ballast);
+    expect(during).toEqual({ threads: Math.max(1, Number(before.threads) - 1), memory: before.memory });
+    expect(after).toEqual(before);
+  });
+
+  it('keeps the memory limit of an in-memory database, whose tables cannot be evicted', async () => {
+    const { before, during, after } = await applyObserved(':memory:', false);
+    expect(during).toEqual({ threads: Math.max(1, Number(before.threads) - 1), memory: before.memory });
+    expect(after).toEqual(before);
   });
 });

@@ -45,17 +45,24 @@ import { SnapshotEncoder, type RepeatSuspect } from './snapshot-encoder.js';
  * transaction wrote to any table, temporary ones too, until it commits, so each slice's text stays
  * (about 300 bytes a draft) while the typed rows go to the file, and `indicator_seen` holds the text
  * a second time for the drafts that are not unchanged; no table holds the whole snapshot typed in
- * memory. Binding each slice as a statement parameter instead keeps no text, and a list of
+ * memory. For a database file, the memory limit of limitResources lets DuckDB spill that text to its
+ * temporary directory and evict the written row groups instead of holding them to the commit.
+ * Binding each slice as a statement parameter instead keeps no text, and a list of
  * a few hundred documents splits as fast, but an insert from a bound list no longer writes whole row
  * groups to the file as it runs: the typed rows stayed in memory until the commit (measured on half a
  * million Feodo rows: 260 MB held, and a ten-second commit), which costs more than the text.
  *
- * The next slice is encoded while DuckDB works on the last one. Everything runs on the writer
- * connection inside the caller's transaction: a failure anywhere, or a rollback, leaves the stored
- * indicators as they were, and the temporary tables go at the end or with the rollback.
+ * The next slice is encoded while DuckDB works on the last one, on one thread fewer than it has.
+ * Everything runs on the writer connection inside the caller's transaction: a failure anywhere, or a
+ * rollback, leaves the stored indicators as they were, and the temporary tables go at the end or with
+ * the rollback.
  */
 /** A DuckDB row group: an insert of whole row groups goes to the file as it runs, not at commit. */
 const SLICE_ROWS = 122_880;
+/** DuckDB's memory limit while a snapshot's slices go into a database file (see limitResources). */
+export const SNAPSHOT_MEMORY_LIMIT = '256MB';
+/** SNAPSHOT_MEMORY_LIMIT in bytes (DuckDB's MB is 10^6 bytes). */
+const SNAPSHOT_MEMORY_BYTES = 256_000_000;
 /** Lines in one appended row; between two, the event loop runs, so the last slice's statements move on. */
 const DOC_ROWS = 256;
 
@@ -251,6 +258,7 @@ export async function applyIndicatorSnapshot(
   const appender = await connection.createAppender('indicator_docs', 'main', 'temp');
   let applying: Promise<void> | null = null;
   let changedRows = 0;
+  const settings = await limitResources(connection);
   try {
     for (;;) {
       const base = encoder.count;
@@ -276,6 +284,7 @@ export async function applyIndicatorSnapshot(
     throw error;
   } finally {
     appender.closeSync();
+    await restoreResources(connection, settings);
   }
   if (encoder.suspects.length > 0) await refuseRepeats(exec, encoder.suspects);
   let result: FeedSnapshotResult;
@@ -332,6 +341,44 @@ async function appendSlice(encoder: SnapshotEncoder, appender: DuckDBAppender): 
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return encoder.count - start;
+}
+
+/** What limitResources changed, for restoreResources. */
+interface LimitedSettings {
+  threads: boolean;
+  memory: boolean;
+}
+
+/**
+ * While the slices are encoded and inserted: DuckDB's threads one fewer than it has (the encoder
+ * runs beside them on a core of its own; on two cores, two DuckDB threads and the encoder spent about
+ * a third more CPU than one thread and the encoder), and for a database file a memory limit of
+ * SNAPSHOT_MEMORY_LIMIT, under which DuckDB evicts the row groups it has written to the file and
+ * spills the staged text to its temporary directory instead of keeping them in memory until the
+ * commit (a million Feodo rows: peak RSS 1,431 MB at the default limit, 865 MB at 256 MB). An
+ * in-memory database keeps the default: its tables cannot be evicted. So does a database whose
+ * memory in use is already over half the limit (other readers' queries, say): a limit DuckDB cannot
+ * free enough memory for fails the statement and so aborts the caller's transaction. Both are
+ * instance-wide settings; they go back to their defaults (`RESET`, as append-batch-stream.ts does: no
+ * other part of the store sets them) before the listings and match periods, which DuckDB runs on all
+ * its threads.
+ */
+async function limitResources(connection: DuckDBConnection): Promise<LimitedSettings> {
+  const reader = await connection.runAndReadAll(
+    `SELECT current_setting('threads'),
+       (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) IS NOT NULL
+       AND (SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()) < ${SNAPSHOT_MEMORY_BYTES / 2}`,
+  );
+  const [threads, canLimitMemory] = reader.getRows()[0] ?? [1, false];
+  const limited = { threads: toNumber(threads ?? 1) > 1, memory: canLimitMemory === true };
+  if (limited.threads) await connection.run(`SET threads = ${toNumber(threads ?? 1) - 1}`);
+  if (limited.memory) await connection.run(`SET memory_limit = '${SNAPSHOT_MEMORY_LIMIT}'`);
+  return limited;
+}
+
+async function restoreResources(connection: DuckDBConnection, limited: LimitedSettings): Promise<void> {
+  if (limited.threads) await connection.run('RESET threads');
+  if (limited.memory) await connection.run('RESET memory_limit');
 }
 
 async function feedHasIndicators(connection: DuckDBConnection, feed: string): Promise<boolean> {

@@ -8,6 +8,8 @@ import type { DraftBatches } from '../store.js';
  */
 export class SnapshotDrafts {
   readonly isBatches: boolean;
+  /** Batches whose maker vouches that no key comes twice (DraftBatches.uniqueKeys). */
+  readonly uniqueKeys: boolean;
   /** For messages: "2 indicators", or "the indicators" when they come in batches. */
   readonly description: string;
   /** What reading the batches threw, if anything. */
@@ -17,10 +19,12 @@ export class SnapshotDrafts {
   constructor(drafts: readonly IndicatorDraft[] | DraftBatches) {
     if (isDraftArray(drafts)) {
       this.isBatches = false;
+      this.uniqueKeys = true;
       this.description = `${drafts.length} indicators`;
       this.iterator = [lastOfEachKey(drafts)][Symbol.iterator]();
     } else {
       this.isBatches = true;
+      this.uniqueKeys = drafts.uniqueKeys === true;
       this.description = 'the indicators';
       this.iterator = drafts.batches[Symbol.iterator]();
     }

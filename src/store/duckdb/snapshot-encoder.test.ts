@@ -116,6 +116,16 @@ describe('SnapshotEncoder', () => {
     while (encoder.encode(1) !== null);
     expect(encoder.suspects).toEqual([{ type: 'ipv4', value: '203.0.113.9', port: 443 }]);
   });
+
+  it('takes batches that vouch for their keys (a parser lists each once) at their word', () => {
+    const drafts = [buildIndicatorDraft(), buildIndicatorDraft({ confidence: 1 })];
+    const vouched = new SnapshotEncoder(new SnapshotDrafts({ batches: [drafts], uniqueKeys: true }));
+    const checked = new SnapshotEncoder(new SnapshotDrafts({ batches: [drafts], uniqueKeys: false }));
+    const lines = (encoder: SnapshotEncoder): string => new TextDecoder().decode(encoder.encode(10)!);
+    expect(lines(vouched)).toBe(lines(checked));
+    expect(vouched.suspects).toEqual([]);
+    expect(checked.suspects).toEqual([{ type: 'ipv4', value: '203.0.113.9', port: 443 }]);
+  });
 });
 
 /** A raw record that writes its own JSON through every JsonTextWriter method, as CsvRecord does. */
