@@ -373,12 +373,7 @@ export class AddressNumberColumn extends Column {
   setAddress(row: number, addr: string): void {
     const v4 = parseIpv4(addr, 0, addr.length);
     if (v4 >= 0) {
-      // ::ffff:a.b.c.d: the address in the low word, 0xffff above it (address-number.ts).
-      const w = row * 4;
-      this.words[w] = v4;
-      this.words[w + 1] = 0xffff;
-      this.words[w + 2] = 0;
-      this.words[w + 3] = 0;
+      this.setIpv4(row, v4);
       return;
     }
     let number = this.cache.get(addr);
@@ -399,14 +394,19 @@ export class AddressNumberColumn extends Column {
     }
     const v4 = parseIpv4(text, start, end);
     if (v4 >= 0) {
-      const w = row * 4;
-      this.words[w] = v4;
-      this.words[w + 1] = 0xffff;
-      this.words[w + 2] = 0;
-      this.words[w + 3] = 0;
+      this.setIpv4(row, v4);
       return;
     }
     this.setAddress(row, text.slice(start, end));
+  }
+
+  /** ::ffff:a.b.c.d: the address in the low word, 0xffff above it (address-number.ts). */
+  private setIpv4(row: number, v4: number): void {
+    const w = row * 4;
+    this.words[w] = v4;
+    this.words[w + 1] = 0xffff;
+    this.words[w + 2] = 0;
+    this.words[w + 3] = 0;
   }
 
   override setNull(row: number): void {
