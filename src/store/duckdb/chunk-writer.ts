@@ -140,26 +140,35 @@ export class TextColumn extends Column {
   }
 
   set(row: number, value: string): void {
-    const length = value.length;
+    if (!this.setInline(row, value, 0, value.length)) this.setOutOfLine(row, value);
+  }
+
+  /**
+   * Writes `text` from `start` to `end` into the row's slot when it is short ASCII, and says whether
+   * it did (no string is made for it either way).
+   */
+  private setInline(row: number, text: string, start: number, end: number): boolean {
+    const length = end - start;
+    if (length > INLINE_BYTES) return false;
+    const data = this.data;
+    const words = this.words;
     const w = row * 4;
-    if (length <= INLINE_BYTES) {
-      const data = this.data;
-      const words = this.words;
-      words[w] = length;
-      words[w + 1] = 0;
-      words[w + 2] = 0;
-      words[w + 3] = 0;
-      const at = row * 16 + 4;
-      let i = 0;
-      for (; i < length; i++) {
-        const code = value.charCodeAt(i);
-        if (code > 0x7f) break;
-        data[at + i] = code;
-      }
-      if (i === length) return;
+    words[w] = length;
+    words[w + 1] = 0;
+    words[w + 2] = 0;
+    words[w + 3] = 0;
+    const at = row * 16 + 4 - start;
+    for (let i = start; i < end; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) return false;
+      data[at + i] = code;
     }
+    return true;
+  }
+
+  private setOutOfLine(row: number, value: string): void {
     // Set after the slots are copied (copyTo); the zeroed slot meanwhile reads as ''.
-    this.words[w] = 0;
+    this.words[row * 4] = 0;
     if (this.firstRows !== null) {
       const first = this.firstRows.get(value);
       if (first !== undefined) {
@@ -191,29 +200,8 @@ export class TextColumn extends Column {
    * value goes inline; `end` NULL_TEXT_END (-1) for NULL.
    */
   setSpan(row: number, text: string, start: number, end: number): void {
-    if (end < 0) {
-      this.setOrNull(row, null);
-      return;
-    }
-    const length = end - start;
-    if (length <= INLINE_BYTES) {
-      const data = this.data;
-      const words = this.words;
-      const w = row * 4;
-      words[w] = length;
-      words[w + 1] = 0;
-      words[w + 2] = 0;
-      words[w + 3] = 0;
-      const at = row * 16 + 4 - start;
-      let i = start;
-      for (; i < end; i++) {
-        const code = text.charCodeAt(i);
-        if (code > 0x7f) break;
-        data[at + i] = code;
-      }
-      if (i === end) return;
-    }
-    this.set(row, text.slice(start, end));
+    if (end < 0) this.setOrNull(row, null);
+    else if (!this.setInline(row, text, start, end)) this.setOutOfLine(row, text.slice(start, end));
   }
 
   override copyTo(vector: duckdb.Vector, rowCount: number): void {
