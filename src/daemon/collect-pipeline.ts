@@ -14,7 +14,14 @@ import {
 import { YamoriError } from '../errors/index.js';
 import { createFlowStitcher, type FlowStitcherStats } from '../flow/index.js';
 import type { Logger } from '../log/index.js';
-import { TextAt, textField, unpackFlows, type FlowRecord, type OneWayFlow } from '../records/index.js';
+import {
+  TextAt,
+  textField,
+  textFieldIs,
+  unpackFlows,
+  type FlowRecord,
+  type OneWayFlow,
+} from '../records/index.js';
 import type { Store } from '../store/index.js';
 import { FlowBacklog } from './collect-backlog.js';
 import { mergeCollectorStats, mergeStitchStats } from './collect-stats.js';
@@ -214,11 +221,11 @@ export function createCollectPipeline(
     let runLength = 0;
     for (const { batch, from, to } of slices) {
       for (let i = from; i < to; i++) {
-        const sensor = textField(batch, i, TextAt.sensor);
-        if (sensor !== runSensor) {
+        // Compared in place: a string is made only where a run starts.
+        if (runSensor === null || !textFieldIs(batch, i, TextAt.sensor, runSensor)) {
           if (runSensor !== null)
             flowsBySensor.set(runSensor, (flowsBySensor.get(runSensor) ?? 0) + runLength);
-          runSensor = sensor;
+          runSensor = textField(batch, i, TextAt.sensor) ?? '';
           runLength = 0;
         }
         runLength++;

@@ -2,7 +2,15 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from './index.js';
 import { buildFlow, TEST_EPOCH } from '../store/testing.js';
-import { packFlows, TextAt, textField, transferablesOf, unpackFlows, type FlowBatch } from './flow-batch.js';
+import {
+  packFlows,
+  TextAt,
+  textField,
+  textFieldIs,
+  transferablesOf,
+  unpackFlows,
+  type FlowBatch,
+} from './flow-batch.js';
 
 /** Packs, posts through a real channel with the buffers transferred, and unpacks on the other side. */
 function roundTrip(flows: FlowRecord[]): FlowRecord[] {
@@ -99,7 +107,10 @@ describe('packFlows and unpackFlows', () => {
     const batch = packFlows(flows);
     flows.forEach((flow, row) => {
       for (const [field, at] of Object.entries(TextAt)) {
-        expect(textField(batch, row, at)).toBe(flow[field as keyof typeof TextAt]);
+        const value = flow[field as keyof typeof TextAt];
+        expect(textField(batch, row, at)).toBe(value);
+        if (value !== null) expect(textFieldIs(batch, row, at, value)).toBe(true);
+        expect(textFieldIs(batch, row, at, `${value ?? ''}x`)).toBe(false);
       }
     });
     const middle: FlowRecord[] = [];

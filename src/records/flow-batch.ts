@@ -229,18 +229,26 @@ export function rowTextStart(batch: FlowBatch, row: number): number {
 
 /** The text field at `field` (TextAt) of `row`, or null. */
 export function textField(batch: FlowBatch, row: number, field: number): string | null {
+  const end = batch.textEnds[row * T + field]!;
+  return end === NULL_END ? null : batch.text.slice(fieldStart(batch, row, field), end);
+}
+
+/** Whether the text field at `field` of `row` is `value`, without making a string of it. */
+export function textFieldIs(batch: FlowBatch, row: number, field: number, value: string): boolean {
+  const end = batch.textEnds[row * T + field]!;
+  if (end === NULL_END) return false;
+  const start = fieldStart(batch, row, field);
+  return end - start === value.length && batch.text.startsWith(value, start);
+}
+
+/** Where the (non-null) text field at `field` of `row` starts: the end of the last non-null one before it. */
+function fieldStart(batch: FlowBatch, row: number, field: number): number {
   const t = row * T;
-  const end = batch.textEnds[t + field]!;
-  if (end === NULL_END) return null;
-  let start = rowTextStart(batch, row);
   for (let k = field - 1; k >= 0; k--) {
     const before = batch.textEnds[t + k]!;
-    if (before !== NULL_END) {
-      start = before;
-      break;
-    }
+    if (before !== NULL_END) return before;
   }
-  return batch.text.slice(start, end);
+  return rowTextStart(batch, row);
 }
 
 /** Where each text of a packed record sits in its row of `textEnds` (TEXT_FIELDS' order). */
