@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from './index.js';
-import { buildFlow, TEST_EPOCH } from '../store/testing.js';
+import { buildFlow, FLOW_OPTIONALS_NULL, TEST_EPOCH } from '../store/testing.js';
 import {
   packFlows,
   TextAt,
@@ -86,22 +86,10 @@ describe('packFlows and unpackFlows', () => {
   });
 
   it('reads each text field of any row, and unpacks a range of rows, however many fields before it are null', () => {
-    const nulls = {
-      interface: null,
-      srcMac: null,
-      dstMac: null,
-      serverName: null,
-      dnsName: null,
-      ja3: null,
-      ja4: null,
-      tlsCertSha1: null,
-      tlsVersion: null,
-      alpn: null,
-    };
     const flows = [
-      buildFlow({ srcPort: 1, ...nulls }),
+      buildFlow({ srcPort: 1, ...FLOW_OPTIONALS_NULL }),
       buildFlow({ srcPort: 2, sensor: 'ünï', ja3: '' }),
-      buildFlow({ srcPort: 3, ...nulls, interface: 'eth1' }),
+      buildFlow({ srcPort: 3, ...FLOW_OPTIONALS_NULL, interface: 'eth1' }),
       buildFlow({ srcPort: 4 }),
     ];
     const batch = packFlows(flows);

@@ -16,6 +16,22 @@ import type { Store } from './store.js';
 /** 2024-01-15T12:00:00Z, a fixed instant tests count from. */
 export const TEST_EPOCH: EpochMicros = Date.UTC(2024, 0, 15, 12) * 1000;
 
+/** Every optional field of a flow null: spread into buildFlow's overrides. */
+export const FLOW_OPTIONALS_NULL = {
+  interface: null,
+  srcMac: null,
+  dstMac: null,
+  vlan: null,
+  innerVlan: null,
+  serverName: null,
+  dnsName: null,
+  ja3: null,
+  ja4: null,
+  tlsCertSha1: null,
+  tlsVersion: null,
+  alpn: null,
+} satisfies Partial<FlowRecord>;
+
 /** An outbound HTTPS flow from 192.168.1.20 to 203.0.113.9 at TEST_EPOCH; override any field. */
 export function buildFlow(overrides: Partial<FlowRecord> = {}): FlowRecord {
   return {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packFlows, type DnsRecord, type FlowRecord } from '../../records/index.js';
 import { addressToNumber } from '../address-number.js';
 import type { Store } from '../store.js';
-import { buildDnsRecord, buildFlow, openMemoryStore, TEST_EPOCH } from '../testing.js';
+import { buildDnsRecord, buildFlow, FLOW_OPTIONALS_NULL, openMemoryStore, TEST_EPOCH } from '../testing.js';
 
 // Every column as text, so values past 2^53 and 128-bit numbers compare exactly.
 const FLOW_TEXT = `SELECT id, protocol, src_addr, dst_addr, src_port::VARCHAR AS src_port, dst_port::VARCHAR AS dst_port,
@@ -70,26 +70,11 @@ function expectedRow(f: FlowRecord): Record<string, string | null> {
   };
 }
 
-const NO_OPTIONALS = {
-  interface: null,
-  srcMac: null,
-  dstMac: null,
-  vlan: null,
-  innerVlan: null,
-  serverName: null,
-  dnsName: null,
-  ja3: null,
-  ja4: null,
-  tlsCertSha1: null,
-  tlsVersion: null,
-  alpn: null,
-} satisfies Partial<FlowRecord>;
-
 /** Flows at the edges of every column, each id sorting in the order written. */
 function edgeFlows(): FlowRecord[] {
   const id = (n: number): string => `flow-${String(n).padStart(5, '0')}`;
   return [
-    buildFlow({ id: id(0), ...NO_OPTIONALS }),
+    buildFlow({ id: id(0), ...FLOW_OPTIONALS_NULL }),
     buildFlow({
       id: id(1),
       protocol: 'udp',
@@ -128,7 +113,12 @@ function edgeFlows(): FlowRecord[] {
       ja3: '',
       alpn: 'h3',
     }),
-    buildFlow({ id: id(3), srcAddr: 'not-an-address', dstAddr: '::ffff:203.0.113.9', ...NO_OPTIONALS }),
+    buildFlow({
+      id: id(3),
+      srcAddr: 'not-an-address',
+      dstAddr: '::ffff:203.0.113.9',
+      ...FLOW_OPTIONALS_NULL,
+    }),
     buildFlow({ id: id(4), srcAddr: '2001:db8::1', dstAddr: '10.0.0.1', samplingRate: 100 }),
     // Text that looks nearly like IPv4: the numbers must be addressToNumber's (null for all but one).
     ...[
