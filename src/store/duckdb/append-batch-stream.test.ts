@@ -90,6 +90,26 @@ describe('DuckDB writeBatchStream', () => {
     expect(hours.rows[0]).toEqual({ written: 5, dirty: 5, matching: 5 });
   });
 
+  it('stores a stream into a database whose DuckDB memory in use is already past the stream’s own limit', async () => {
+    // Committed and not yet checkpointed, ten batches of flows and DNS answers keep some 40 MB of
+    // DuckDB's memory in use: a stream limited to 32 MB in all could not pin what its commit needs.
+    for (let n = 0; n < 10; n++) {
+      const dns = Array.from({ length: 10_000 }, (_, i) =>
+        buildDnsRecord({ queryName: `name-${n}-${i}.example`, seenAt: TEST_EPOCH + n * 10_000 + i }),
+      );
+      await store.writeBatchStream!(fromArray([{ flows: flowRun(n * 10_000, 10_000), dns, devices: [] }]));
+    }
+    const inUse = Number(await scalar(store, 'SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()'));
+    expect(inUse).toBeGreaterThan(32 << 20);
+    const batches = [0, 1, 2].map((n) => ({
+      flows: flowRun(100_000 + n * 10_000, 10_000),
+      dns: [],
+      devices: [],
+    }));
+    await store.writeBatchStream!(fromArray(batches));
+    expect(await scalar(store, 'SELECT count(*)::INTEGER FROM flows')).toBe(130_000);
+  });
+
   it('stores nothing of the stream when one batch cannot be written, and writes again afterwards', async () => {
     const limitBefore = await scalar(store, "SELECT current_setting('memory_limit')");
     const threadsBefore = await scalar(store, "SELECT current_setting('threads')");
