@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { YamoriError } from '../errors/index.js';
 
 /**
@@ -11,6 +12,12 @@ import { YamoriError } from '../errors/index.js';
  * read to libuv's thread pool and back.
  */
 const READ_CHUNK_BYTES = 128 * 1024;
+/**
+ * Reads between two turns of the event loop (1 MB). Reading from the page cache never waits, so
+ * without a turn now and then the callbacks of work running elsewhere (a store write committing on
+ * DuckDB's threads, the database being opened) would wait for the whole file.
+ */
+const READS_PER_TURN = 8;
 
 /**
  * The bytes of a capture file, or of standard input for "-", for `readCapture`. Opening happens on
@@ -19,12 +26,12 @@ const READ_CHUNK_BYTES = 128 * 1024;
  * A file's chunks are views of the reader's one buffer, each valid only until the next chunk is
  * requested: a consumer that keeps bytes past that copies them (`readCapture` does).
  */
-export function openCaptureFile(path: string): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+export function openCaptureFile(path: string): AsyncIterable<Uint8Array> {
   if (path === '-') return process.stdin;
   return readFileChunks(path);
 }
 
-function* readFileChunks(path: string): Generator<Uint8Array, void, undefined> {
+async function* readFileChunks(path: string): AsyncGenerator<Uint8Array, void, undefined> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -33,8 +40,10 @@ function* readFileChunks(path: string): Generator<Uint8Array, void, undefined> {
   }
   const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   let position = 0;
+  let reads = 0;
   try {
     for (;;) {
+      if (++reads % READS_PER_TURN === 0) await nextTurn();
       let bytesRead: number;
       try {
         bytesRead = readSync(fd, buffer, 0, READ_CHUNK_BYTES, position);

@@ -41,7 +41,7 @@ export interface FrameReader extends AsyncGenerator<FrameBatch, void, undefined>
   stats(): CaptureReadStats;
 }
 
-export type CaptureInput = NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+export type CaptureInput = NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 
 const GZIP_MAGIC = 0x1f8b;
 const MAGIC_BYTES = 4;
@@ -232,7 +232,7 @@ async function* byteChunks(
   sourceName: string,
   stats: CaptureReadStats,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const chunk of input as AsyncIterable<unknown> | Iterable<unknown>) {
+  for await (const chunk of input as AsyncIterable<unknown>) {
     if (!(chunk instanceof Uint8Array)) {
       throw new YamoriError('INTERNAL', { detail: `${sourceName} delivered text instead of bytes` });
     }
