@@ -13,7 +13,7 @@ let bytes: Uint8Array = new Uint8Array(0);
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'yamori-open-'));
-  // About 6 MB in records of uneven length: several of the reader's 2 MB chunks, each boundary cutting a record.
+  // About 6 MB in records of uneven length: many of the reader's 128 KB chunks, each boundary cutting a record.
   bytes = buildPcap({
     records: Array.from({ length: 6000 }, (_, n) => ({
       seconds: 1_700_000_000 + n,
@@ -35,6 +35,16 @@ describe('openCaptureFile', () => {
     expect(fromFile.error).toBeNull();
     expect(fromFile.packets).toHaveLength(6000);
     expect(summarise(fromFile.packets)).toEqual(summarise(fromMemory.packets));
+  });
+
+  it('lets the event loop turn while it reads, so work waiting on it (a store write) goes on meanwhile', async () => {
+    let chunks = 0;
+    let chunksAtTurn = -1;
+    setImmediate(() => (chunksAtTurn = chunks));
+    for await (const chunk of openCaptureFile(file)) chunks += chunk.length > 0 ? 1 : 0;
+    expect(chunks).toBeGreaterThan(40);
+    expect(chunksAtTurn).toBeGreaterThan(0);
+    expect(chunksAtTurn).toBeLessThan(chunks / 2);
   });
 
   it('reads a gzip file through the same reused buffers without mixing up its chunks', async () => {
