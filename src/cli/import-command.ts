@@ -3,7 +3,7 @@ import { importCaptures, type PipelineStats } from '../daemon/index.js';
 import { YamoriError } from '../errors/index.js';
 import type { CliContext } from './cli-context.js';
 import { importLogFiles, type LogImportFlags } from './import-logs.js';
-import { withStore } from './open-store.js';
+import { openStore } from '../store/index.js';
 import { formatCount, line, printJsonLines } from './output.js';
 import { createProgressLine } from './progress-line.js';
 import type { Register } from './run-cli.js';
@@ -67,13 +67,16 @@ export async function importPcapFiles(ctx: CliContext, files: string[]): Promise
   const sizes = files.map((file) => (file === '-' ? null : sizeOf(file)));
   let stats: PipelineStats | null = null;
   let stoppedEarly: ImportSummary['stoppedEarly'] = null;
-  await withStore(config, async (store) => {
+  // The database opens (and, when new, creates its tables) on DuckDB's threads while the first
+  // packets are read: the import waits for it at its first write.
+  const opening = openStore(config.store);
+  try {
     const progress = createProgressLine(ctx.output.err, ctx.output.isTerminal, ctx.now);
     try {
       const result = await importCaptures(
         config,
         {
-          store,
+          store: opening,
           log: ctx.log,
           onProgress: (p) => progress.update(p.packets, p.inputBytes, sizes[p.fileIndex] ?? null, p.flows),
           onWritten: (s) =>
@@ -92,7 +95,11 @@ export async function importPcapFiles(ctx: CliContext, files: string[]): Promise
     } finally {
       progress.done();
     }
-  });
+  } finally {
+    // Closed once opened, whatever the import did; a failure to open is the import's error already.
+    const store = await opening.catch(() => null);
+    await store?.close();
+  }
   const final = stats as PipelineStats | null;
   return {
     files: files.length,

@@ -146,6 +146,41 @@ describe('importCaptures', () => {
     }
   });
 
+  it('reads packets while the store is still being opened and writes them once it is', async () => {
+    const inProcess = await openMemoryStore();
+    const store = await openMemoryStore();
+    try {
+      await importInProcess(inProcess, [capture]);
+      let packets = 0;
+      let packetsWhenOpened = -1;
+      const opening = new Promise<Store>((resolve) =>
+        setTimeout(() => {
+          packetsWhenOpened = packets;
+          resolve(store);
+        }, 50),
+      );
+      const result = await importCaptures(
+        config,
+        { store: opening, log, onProgress: (p) => (packets = p.packets) },
+        [{ path: capture, sourceName: capture }],
+      );
+      expect(packetsWhenOpened).toBeGreaterThan(0);
+      expect(result.stats.flowsWritten).toBeGreaterThan(0);
+      expect(await contents(store)).toEqual(await contents(inProcess));
+    } finally {
+      await Promise.all([store.close(), inProcess.close()]);
+    }
+  });
+
+  it('fails with the error of a store that cannot be opened', async () => {
+    const failure = new Error('database is locked');
+    await expect(
+      importCaptures(config, { store: Promise.reject(failure), log }, [
+        { path: capture, sourceName: capture },
+      ]),
+    ).rejects.toBe(failure);
+  });
+
   it('fails with the store’s error when a batch cannot be written', async () => {
     const store = await openMemoryStore();
     await store.close();

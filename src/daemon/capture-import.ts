@@ -24,7 +24,8 @@ export interface CaptureImportProgress {
 }
 
 export interface CaptureImportDeps {
-  store: Store;
+  /** The store, or the store being opened: packets are read meanwhile (see PipelineDeps.store). */
+  store: Store | Promise<Store>;
   log: Logger;
   /** Called now and then while packets are read; cheap enough for a progress line. */
   onProgress?: (progress: CaptureImportProgress) => void;

@@ -41,7 +41,11 @@ export interface PacketPipeline {
 }
 
 export interface PipelineDeps {
-  store: Store;
+  /**
+   * Where batches go. A store still being opened is waited for at the first write, so that packets
+   * are read meanwhile; if opening it fails, the next batch of packets fails with that error.
+   */
+  store: Store | Promise<Store>;
   log: Logger;
   /** Called after each batch is durably written, with the running totals. */
   onWritten?: (stats: PipelineStats) => void;
@@ -88,6 +92,12 @@ export function createPacketPipeline(
   });
   const ingest = new PacketIngest(table);
   const maxBatchRows = config.store.maxBatchRows;
+  const opening = Promise.resolve(deps.store);
+  let openFailure: { error: unknown } | null = null;
+  opening.catch((error: unknown) => (openFailure = { error }));
+  const throwIfNotOpened = (): void => {
+    if (openFailure !== null) throw openFailure.error;
+  };
 
   const stats = (): PipelineStats => {
     const table_ = table.stats();
@@ -96,11 +106,21 @@ export function createPacketPipeline(
 
   const writeNow = async (): Promise<void> => {
     if (flows.length === 0 && dns.length === 0 && devices.size === 0 && unwrittenDevices.length === 0) return;
+    // Taken before anything is awaited: what the table emits meanwhile goes into the next batch.
     const [flowBatch, dnsBatch, deviceBatch] = [flows, dns, unwrittenDevices.concat(devices.take())];
     flows = [];
     dns = [];
     unwrittenDevices = [];
-    const writeStream = deps.store.writeBatchStream?.bind(deps.store);
+    let store: Store;
+    try {
+      store = await opening;
+    } catch (error) {
+      unwrittenDevices = deviceBatch;
+      dns = dnsBatch.concat(dns);
+      flows = flowBatch.concat(flows);
+      throw error;
+    }
+    const writeStream = store.writeBatchStream?.bind(store);
     if (writeStream !== undefined) {
       // One transaction for the three: one commit where there were three, and nothing of the batch
       // is stored unless all of it is.
@@ -117,11 +137,11 @@ export function createPacketPipeline(
       let step = 0;
       try {
         // Devices and DNS first: a flow in the store can then always be explained by them.
-        if (deviceBatch.length > 0) await deps.store.observeDevices(deviceBatch);
+        if (deviceBatch.length > 0) await store.observeDevices(deviceBatch);
         step = 1;
-        if (dnsBatch.length > 0) await deps.store.writeDns(dnsBatch);
+        if (dnsBatch.length > 0) await store.writeDns(dnsBatch);
         step = 2;
-        if (flowBatch.length > 0) await deps.store.writeFlows(flowBatch);
+        if (flowBatch.length > 0) await store.writeFlows(flowBatch);
       } catch (error) {
         // Keep what was not stored, so a later write (or the shutdown flush) tries again.
         if (step < 1) unwrittenDevices = deviceBatch;
@@ -197,10 +217,12 @@ export function createPacketPipeline(
 
   return {
     async ingest(packets) {
+      throwIfNotOpened();
       ingest.packets(packets);
       if (isReady()) await writeBehind();
     },
     async ingestFrames(batch) {
+      throwIfNotOpened();
       ingest.frames(batch);
       if (isReady()) await writeBehind();
     },
@@ -216,7 +238,8 @@ export function createPacketPipeline(
       // memory as records more than a few thousand at a time, and where the store can take them as
       // a stream they go in one transaction (writeShutdownStream).
       const open = table.stats().liveFlows;
-      const writeStream = deps.store.writeBatchStream?.bind(deps.store);
+      const store = await opening;
+      const writeStream = store.writeBatchStream?.bind(store);
       if (writeStream !== undefined && open > SHUTDOWN_BATCH_ROWS && open > maxBatchRows) {
         await write();
         await writeShutdownStream(writeStream);
