@@ -39,6 +39,9 @@ export interface CaptureImportResult {
   stoppedEarly: { file: string; error: YamoriError } | null;
 }
 
+/** How often, at most, `onProgress` is called while a file is read. */
+const PROGRESS_EVERY_MS = 50;
+
 /**
  * `yamori import pcap`: reads capture files, one after the other, into one flow table and writes the
  * flows, DNS answers and device observations to the store (through `createPacketPipeline`, so a flow
@@ -57,23 +60,36 @@ export async function importCaptures(
   files: readonly CaptureImportFile[],
 ): Promise<CaptureImportResult> {
   const pipeline = createPacketPipeline(config, deps);
+  const { onProgress } = deps;
   let stoppedEarly: CaptureImportResult['stoppedEarly'] = null;
   try {
     for (const [fileIndex, file] of files.entries()) {
       const reader = readCaptureFrames(openCaptureFile(file.path), { sourceName: file.sourceName });
+      // Counted up for the caller now and then, and once when the file ends: a batch is a 128 KB read,
+      // and gathering the counts after every one cost 0.18 s on the 2M-packet bench capture.
+      const report = (): void => {
+        if (onProgress === undefined) return;
+        const s = pipeline.stats();
+        onProgress({
+          fileIndex,
+          packets: s.packets,
+          inputBytes: reader.stats().inputBytes,
+          flows: s.flowsWritten + s.liveFlows,
+        });
+      };
+      let reportedAt = 0;
       try {
         for await (const batch of reader) {
           await pipeline.ingestFrames(batch);
-          const s = pipeline.stats();
-          deps.onProgress?.({
-            fileIndex,
-            packets: s.packets,
-            inputBytes: reader.stats().inputBytes,
-            flows: s.flowsWritten + s.liveFlows,
-          });
+          if (onProgress !== undefined && performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
+            reportedAt = performance.now();
+            report();
+          }
         }
+        report();
       } catch (error) {
         if (!isYamoriError(error) || !error.code.startsWith('PCAP_')) throw error;
+        report();
         stoppedEarly = { file: file.path, error };
         break;
       }
