@@ -12,8 +12,8 @@ const MIN_TAIL_CAPACITY = 64 * 1024;
  * Cuts a stream of chunks into complete records for a `RecordParser`.
  *
  * Records that lie inside one chunk are parsed in place, so packet data are views of the chunk.
- * Only a record that straddles chunks is copied, into a tail buffer that grows geometrically as its
- * bytes arrive (never to the length the header claims up front, which may be a lie), so memory stays
+ * Only a record that straddles chunks is copied, into a tail buffer (one of two reused 64 KB buffers
+ * while the record fits one) that grows geometrically as its bytes arrive (never to the length the header claims up front, which may be a lie), so memory stays
  * bounded by one record and the copying stays linear however small the chunks are.
  */
 export class RecordFramer {
@@ -27,6 +27,12 @@ export class RecordFramer {
   /** Bytes the tail must hold before the next step: the header, then the whole record. */
   private tailNeed = 0;
   private isTailLengthKnown = false;
+  /**
+   * Two tail buffers used in turn for records that fit one (most do): a record completed in one is
+   * still referenced by the batch when the next tail starts, so that one goes into the other.
+   */
+  private readonly reusedTails: Uint8Array[] = [];
+  private reusedTurn = 0;
 
   constructor(private readonly parser: RecordParser) {}
 
@@ -78,13 +84,19 @@ export class RecordFramer {
 
   private startTail(need: number, isLengthKnown: boolean): void {
     const available = this.chunk.length - this.pos;
-    const tail = new Uint8Array(Math.min(need, Math.max(available, MIN_TAIL_CAPACITY)));
+    const capacity = Math.min(need, Math.max(available, MIN_TAIL_CAPACITY));
+    const tail = capacity <= MIN_TAIL_CAPACITY ? this.reusedTail() : new Uint8Array(capacity);
     tail.set(this.chunk.subarray(this.pos));
     this.tail = tail;
     this.tailFill = available;
     this.tailNeed = need;
     this.isTailLengthKnown = isLengthKnown;
     this.pos = this.chunk.length;
+  }
+
+  private reusedTail(): Uint8Array {
+    this.reusedTurn ^= 1;
+    return (this.reusedTails[this.reusedTurn] ??= new Uint8Array(MIN_TAIL_CAPACITY));
   }
 
   /** Moves bytes from the chunk into the tail; BATCH_FULL here means "record done, go on". */
