@@ -13,8 +13,9 @@ const MIN_TAIL_CAPACITY = 64 * 1024;
  *
  * Records that lie inside one chunk are parsed in place, so packet data are views of the chunk.
  * Only a record that straddles chunks is copied, into a tail buffer (one of two reused 64 KB buffers
- * while the record fits one) that grows geometrically as its bytes arrive (never to the length the header claims up front, which may be a lie), so memory stays
- * bounded by one record and the copying stays linear however small the chunks are.
+ * while the record fits one) that grows geometrically as its bytes arrive (never to the length the
+ * header claims up front, which may be a lie), so memory stays bounded by one record and the copying
+ * stays linear however small the chunks are.
  */
 export class RecordFramer {
   /** Offset in the stream where the last complete record ends (or the corrupt one starts). */
