@@ -111,44 +111,29 @@ export function createPacketPipeline(
     flows = [];
     dns = [];
     unwrittenDevices = [];
-    let store: Store;
+    // How far the batch got: 0 nothing stored, 1 its devices, 2 its DNS answers too.
+    let step = 0;
     try {
-      store = await opening;
-    } catch (error) {
-      unwrittenDevices = deviceBatch;
-      dns = dnsBatch.concat(dns);
-      flows = flowBatch.concat(flows);
-      throw error;
-    }
-    const writeStream = store.writeBatchStream?.bind(store);
-    if (writeStream !== undefined) {
-      // One transaction for the three: one commit where there were three, and nothing of the batch
-      // is stored unless all of it is.
-      try {
+      const store = await opening;
+      const writeStream = store.writeBatchStream?.bind(store);
+      if (writeStream !== undefined) {
+        // One transaction for the three: one commit where there were three, and nothing of the batch
+        // is stored unless all of it is.
         await writeStream([{ flows: flowBatch, dns: dnsBatch, devices: deviceBatch }]);
-      } catch (error) {
-        // Keep it all, so a later write (or the shutdown flush) tries again.
-        unwrittenDevices = deviceBatch;
-        dns = dnsBatch.concat(dns);
-        flows = flowBatch.concat(flows);
-        throw error;
-      }
-    } else {
-      let step = 0;
-      try {
+      } else {
         // Devices and DNS first: a flow in the store can then always be explained by them.
         if (deviceBatch.length > 0) await store.observeDevices(deviceBatch);
         step = 1;
         if (dnsBatch.length > 0) await store.writeDns(dnsBatch);
         step = 2;
         if (flowBatch.length > 0) await store.writeFlows(flowBatch);
-      } catch (error) {
-        // Keep what was not stored, so a later write (or the shutdown flush) tries again.
-        if (step < 1) unwrittenDevices = deviceBatch;
-        if (step < 2) dns = dnsBatch.concat(dns);
-        flows = flowBatch.concat(flows);
-        throw error;
       }
+    } catch (error) {
+      // Keep what was not stored, so a later write (or the shutdown flush) tries again.
+      if (step < 1) unwrittenDevices = deviceBatch;
+      if (step < 2) dns = dnsBatch.concat(dns);
+      flows = flowBatch.concat(flows);
+      throw error;
     }
     totals.flowsWritten += flowBatch.length;
     totals.dnsWritten += dnsBatch.length;
